@@ -1,0 +1,16 @@
+"""sem: a spectral-element seismic wave solver for CPUs and GPUs.
+
+    mesh -> model on the mesh -> simulation (forward | adjoint) -> seismograms | gradients
+"""
+
+from . import basis, mesh, stf
+from .model import Model
+from .receivers import Receiver
+from .result import Result
+from .simulation import InstabilityError, Simulation
+from .sources import ForceSource, MomentTensorSource
+
+__version__ = "0.1.0"
+
+__all__ = ["basis", "mesh", "stf", "Model", "Receiver", "Result", "Simulation", "InstabilityError",
+           "ForceSource", "MomentTensorSource"]

@@ -1,0 +1,1 @@
+"""Closed-form (analytic) reference solutions used to verify the spectral-element solver."""

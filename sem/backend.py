@@ -1,0 +1,58 @@
+"""Array-module choice (numpy | cupy), dtypes and the few array operations that differ between them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BACKENDS = ("numpy", "numba", "cupy")
+
+
+def get_xp(backend: str):
+    """The array module for a backend name: numpy for 'numpy' and 'numba', cupy for 'cupy'."""
+    if backend in ("numpy", "numba"):
+        return np
+    if backend == "cupy":
+        try:
+            import cupy
+        except ImportError as exc:                     # pragma: no cover - depends on machine
+            raise ValueError("backend='cupy' needs CuPy (pip install 'sem[gpu]')") from exc
+        return cupy
+    raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+
+
+def array_module(a):
+    """numpy or cupy, whichever owns array `a`."""
+    mod = type(a).__module__
+    if mod.startswith("cupy"):
+        import cupy
+        return cupy
+    return np
+
+
+def scatter_add(out, index, values):
+    """out[index] += values, summing repeated indices (out 1-D, index and values flat)."""
+    xp = array_module(out)
+    if xp is np:
+        if len(index) * 8 < out.shape[0]:                 # few points: no full-length temporary
+            np.add.at(out, index, values)
+        else:
+            out += np.bincount(index, weights=values, minlength=out.shape[0])
+    else:                                              # pragma: no cover - GPU only
+        import cupyx
+        cupyx.scatter_add(out, index, values)
+    return out
+
+
+def to_numpy(a):
+    """A host numpy copy of `a` (no copy when it already is one)."""
+    return a.get() if hasattr(a, "get") else np.asarray(a)
+
+
+def resolve_dtype(dtype, backend: str):
+    """float64 by default on CPU, float32 by default on GPU."""
+    if dtype is None:
+        return np.dtype(np.float32 if backend == "cupy" else np.float64)
+    dt = np.dtype(dtype)
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    return dt

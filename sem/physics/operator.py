@@ -1,0 +1,98 @@
+"""The spectral-element stiffness operator, reference (array) path.
+
+    f = K u:  gather -> reference gradient -> physical gradient -> law.stress -> weighted flux
+              -> divergence (transpose of the gradient) -> scatter-add
+
+It is written once for every elastic law and works with numpy or cupy arrays (`xp` is taken
+from the inputs). It loops over batches of elements only, never over elements or GLL points.
+This is the oracle that the Numba and CUDA kernels are tested against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import basis
+from ..backend import array_module, scatter_add
+
+
+@dataclass
+class OperatorArrays:
+    """What the operator needs of the mesh and material, on the compute device, in one dtype.
+
+    ibool (nspec, n, n, n) int64; inv_jacobian (nspec, n, n, n, 3, 3) as [..., b, a] = dxi_b/dx_a;
+    jw (nspec, n, n, n) = |J| w_i w_j w_k; coef (ncoef, nspec, n, n, n); d (n, n) GLL derivative matrix.
+    """
+
+    ibool: object
+    inv_jacobian: object
+    jw: object
+    coef: object
+    d: object
+    stress: object            # the law's point-wise stress(coef, grad) function
+    nglob: int
+
+    @classmethod
+    def build(cls, mesh, law, xp=np, dtype=np.float64):
+        return cls(ibool=xp.asarray(mesh.ibool),
+                   inv_jacobian=xp.asarray(mesh.inv_jacobian, dtype=dtype),
+                   jw=xp.asarray(mesh.quadrature_weights, dtype=dtype),
+                   coef=xp.asarray(law.coefficients(), dtype=dtype),
+                   d=xp.asarray(basis.derivative_matrix(mesh.order), dtype=dtype),
+                   stress=law.stress, nglob=mesh.nglob)
+
+
+def reference_gradient(ue, d):
+    """d(u_c)/d(xi_r) for element fields ue (nb, n, n, n, ncomp) -> (nb, n, n, n, ncomp, 3)."""
+    xp = array_module(ue)
+    dxi = xp.einsum("il,bljkc->bijkc", d, ue)
+    deta = xp.einsum("jl,bilkc->bijkc", d, ue)
+    dzeta = xp.einsum("kl,bijlc->bijkc", d, ue)
+    return xp.stack([dxi, deta, dzeta], axis=-1)
+
+
+def reference_divergence(flux, d):
+    """Transpose of `reference_gradient`: flux (nb, n, n, n, ncomp, 3) -> (nb, n, n, n, ncomp)."""
+    xp = array_module(flux)
+    return (xp.einsum("il,bijkc->bljkc", d, flux[..., 0])
+            + xp.einsum("jl,bijkc->bilkc", d, flux[..., 1])
+            + xp.einsum("kl,bijkc->bijlc", d, flux[..., 2]))
+
+
+def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024):
+    """K u for a displacement field u (3, nglob); returns (3, nglob), added into `out` if given."""
+    xp = array_module(u)
+    if out is None:
+        out = xp.zeros_like(u)
+    nspec = ops.ibool.shape[0]
+    for start in range(0, nspec, batch):                     # loop over element batches only
+        sl = slice(start, min(start + batch, nspec))
+        ib = ops.ibool[sl]
+        ue = xp.moveaxis(u[:, ib], 0, -1)                      # (nb, n, n, n, 3)
+        dref = reference_gradient(ue, ops.d)                   # (nb, n, n, n, 3c, 3r)
+        inv = ops.inv_jacobian[sl]                             # [..., r, a]
+        grad = xp.einsum("...cr,...ra->...ca", dref, inv)      # du_c/dx_a
+        sigma = ops.stress(ops.coef[:, sl], grad)
+        flux = ops.jw[sl][..., None, None] * xp.einsum("...ca,...ra->...cr", sigma, inv)
+        fe = reference_divergence(flux, ops.d)                  # (nb, n, n, n, 3)
+        idx = ib.ravel()
+        for c in range(3):
+            scatter_add(out[c], idx, fe[..., c].ravel())
+    return out
+
+
+class ReferenceOperator:
+    """K u through the array reference path; same interface as the compiled operators."""
+
+    def __init__(self, ops: OperatorArrays):
+        self.ops = ops
+        self.nglob = ops.nglob
+
+    @classmethod
+    def build(cls, mesh, law, xp=np, dtype=np.float64):
+        return cls(OperatorArrays.build(mesh, law, xp=xp, dtype=dtype))
+
+    def internal_forces(self, u, out=None):
+        return internal_forces(u, self.ops, out=out)
