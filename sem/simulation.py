@@ -2,11 +2,13 @@
 
 Explicit second-order Newmark (central difference) on the diagonal-mass system
     M a = f(t) - K u - C v,
-with the absorbing damping C applied to the predicted velocity (as SPECFEM does):
+with the absorbing damping C (3x3 blocks at boundary nodes) treated implicitly:
     u_{n+1} = u_n + dt v_n + dt^2/2 a_n
     v*      = v_n + dt/2 a_n
-    a_{n+1} = M^-1 (f(t_{n+1}) - K u_{n+1} - C v*)
+    a_{n+1} = (M + dt/2 C)^-1 (f(t_{n+1}) - K u_{n+1} - C v*)
     v_{n+1} = v* + dt/2 a_{n+1}
+which is unconditionally stable for the damping (an explicit damping term is not, at the corner
+nodes of high-order elements; see physics/absorbing.py) while the stiffness stays explicit.
 """
 
 from __future__ import annotations
@@ -182,8 +184,10 @@ class Simulation:
         xp = bk.get_xp(self.backend)
         dt, dtype, nglob = self.dt, self.dtype, self.mesh.nglob
         op = self.operator
-        minv = xp.asarray(1.0 / self.mass(), dtype=dtype)
-        absorbing = AbsorbingBoundary(self.mesh, self.model.law, self.absorbing_sides).to(xp, dtype)
+        mass = self.mass()
+        minv = xp.asarray(1.0 / mass, dtype=dtype)
+        absorbing = AbsorbingBoundary(self.mesh, self.model.law, self.absorbing_sides).prepare(
+            mass, dt, xp, dtype)
         src_idx = xp.asarray(self.sources.idx)
         src_w = xp.asarray(self.sources.w, dtype=dtype)
         src_owner = xp.asarray(self.sources.owner)
@@ -205,7 +209,7 @@ class Simulation:
         a = xp.zeros_like(u)
 
         def accel(step, out):
-            """out = M^-1 (f(t_step) - K u - C v)."""
+            """out = (M + dt/2 C)^-1 (f(t_step) - K u - C v*)."""
             out[...] = 0
             op.internal_forces(u, out=out)
             out *= -1
@@ -215,6 +219,7 @@ class Simulation:
                     bk.scatter_add(out[c], src_idx, vals[c])
             absorbing.force(v, out, xp)
             out *= minv
+            absorbing.solve(out, xp)
             return out
 
         def record(step):

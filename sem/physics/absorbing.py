@@ -6,6 +6,12 @@ isotropic medium Z = rho (vp n n^T + vs (I - n n^T)), the classical Stacey (1988
 same formula gives the exact normal-incidence impedance of any anisotropic law.
 Assembled with the face quadrature, every boundary node gets a symmetric 3x3 damping matrix C,
 and the force is -C v.
+
+Time stepping: an explicit damping term is only stable for dt C / M < 2, which the corner and
+edge nodes of order >= 4 elements exceed at ordinary Courant numbers. The damping is therefore
+made implicit (trapezoidal) as in SPECFEM's modified mass matrix, but with the full 3x3 block:
+(M + dt/2 C) a_{n+1} = f - K u - C v*, with v* the predicted velocity. `solve` applies
+(I + dt/2 M^-1 C)^-1 at the boundary nodes to an acceleration already multiplied by M^-1.
 """
 
 from __future__ import annotations
@@ -63,7 +69,17 @@ class AbsorbingBoundary:
         out[:, self.idx_dev] -= xp.einsum("bij,jb->ib", self.c_dev, vb)
         return out
 
-    def to(self, xp, dtype):
+    def solve(self, acc, xp=np):
+        """acc[:, idx] <- (I + dt/2 M^-1 C)^-1 acc[:, idx] (needs `prepare` first)."""
+        if len(self.idx) == 0:
+            return acc
+        acc[:, self.idx_dev] = xp.einsum("bij,jb->ib", self.b_dev, acc[:, self.idx_dev])
+        return acc
+
+    def prepare(self, mass, dt, xp=np, dtype=np.float64):
+        """Move to the device and precompute the implicit-damping blocks for time step dt (s)."""
         self.c_dev = xp.asarray(self.c, dtype=dtype)
         self.idx_dev = xp.asarray(self.idx)
+        blocks = np.eye(3) + 0.5 * dt * self.c / mass[self.idx][:, None, None]
+        self.b_dev = xp.asarray(np.linalg.inv(blocks), dtype=dtype)
         return self
