@@ -64,3 +64,21 @@ def test_moment_tensor_against_aki_richards_4_29(deform):
     err = relative_l2(res.data.reshape(len(RECS), -1), ref.reshape(len(RECS), -1))
     print(f"moment tensor ({'curved' if deform else 'straight'} mesh), relative L2 per receiver:", err)
     assert np.all(err < 0.01)
+
+
+def test_seismogram_error_falls_algebraically_with_element_size():
+    """Same force problem at h = 250, 167, 125 m (order 4, fixed Courant number, so dt ~ h): the
+    seismogram error must fall at least as O(h^2) (the Newmark time error; the spatial error of
+    order 4 falls faster)."""
+    src = sem.ForceSource(SRC, (2e9, -1e9, 3e9), STF)
+    errors = []
+    for n in (8, 12, 16):
+        mesh = sem.mesh.box((L, L, L), (n, n, n), order=4)
+        model = sem.Model.isotropic(mesh, vp=VP, vs=VS, rho=RHO)
+        res = sem.Simulation(mesh, model, [src], [sem.Receiver(RECS[0])], duration=0.55, progress=False).run()
+        ref = force_displacement(RECS[:1], SRC, src.force, STF, res.times, VP, VS, RHO)
+        errors.append(relative_l2(res.data.ravel(), ref.ravel()))
+    h = L / np.array([8, 12, 16])
+    rates = np.log(np.array(errors[:-1]) / errors[1:]) / np.log(h[:-1] / h[1:])
+    print("h-convergence, errors:", np.round(errors, 5), "rates:", np.round(rates, 2))
+    assert np.all(rates > 2.0)
