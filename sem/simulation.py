@@ -19,6 +19,7 @@ import time as _time
 import numpy as np
 
 from . import backend as bk
+from . import newmark
 from .physics.absorbing import AbsorbingBoundary
 from .receivers import ReceiverArray
 from .result import Result
@@ -210,32 +211,42 @@ class Simulation:
                 dst[...] = arr
         a = xp.zeros_like(u)
 
-        def accel(step, out):
-            """out = (M + dt/2 C)^-1 (f(t_step) - K u - C v*)."""
-            out[...] = 0
-            op.internal_forces(u, out=out)
-            out *= -1
+        predict, correct = newmark.steppers(self.backend)
+
+        def residual(step, r):
+            """r (zeroed) += K u - f(t_step) + C v*, then the implicit absorbing solve."""
+            op.internal_forces(u, out=r)
             if src_idx.size:
                 vals = src_w * stf[src_owner, step][None, :]
                 for c in range(3):
-                    bk.scatter_add(out[c], src_idx, vals[c])
-            absorbing.force(v, out, xp)
-            out *= minv
-            absorbing.solve(out, xp)
-            return out
+                    bk.scatter_add(r[c], src_idx, -vals[c])
+            absorbing.add_damping(v, r, xp)
+            absorbing.solve(r, xp)
 
         def record(step):
             if nrec:
                 field = {"displacement": u, "velocity": v, "acceleration": a}[self.record]
                 seis[step] = (field[:, rec_idx] * rec_w[None]).sum(-1)
 
-        accel(0, a)
+        residual(0, a)
+        correct(u, v, a, minv, 0.0)                              # a_0 = -M^-1 r_0, v unchanged
         record(0)
         bar = self._progress_bar()
         wall = _time.perf_counter()
-        half = 0.5 * dt
         with np.errstate(over="ignore", invalid="ignore"):       # a blow-up is reported below
-            self._loop(xp, u, v, a, accel, record, bar, callback, dt, half)
+            for n in range(1, self.nt):
+                predict(u, v, a, dt)
+                residual(n, a)
+                if not correct(u, v, a, minv, dt):
+                    if bar is not None:
+                        bar.close()
+                    raise InstabilityError(f"the wavefield became NaN/Inf at step {n} of {self.nt - 1} "
+                                           f"(t = {self.times[n]:.6g} s); dt = {dt:.6g} s may be unstable")
+                record(n)
+                if callback is not None:
+                    callback(n, self.times[n], {"u": u, "v": v, "a": a})
+                if bar is not None:
+                    bar.update(1)
         if bar is not None:
             bar.close()
         self.wall_time = _time.perf_counter() - wall
@@ -243,24 +254,6 @@ class Simulation:
         self.final_fields = {"u": u, "v": v, "a": a}
         return Result(times=self.times.copy(), data=data, receivers=self.receivers.receivers,
                       quantity=self.record, sources=self.sources.sources, origin_time=self.origin_time)
-
-    def _loop(self, xp, u, v, a, accel, record, bar, callback, dt, half):
-        for n in range(1, self.nt):
-            u += dt * v
-            u += (half * dt) * a
-            v += half * a
-            accel(n, a)
-            v += half * a
-            if not bool(xp.isfinite(u.sum())):
-                if bar is not None:
-                    bar.close()
-                raise InstabilityError(f"the wavefield became NaN/Inf at step {n} of {self.nt - 1} "
-                                       f"(t = {self.times[n]:.6g} s); dt = {dt:.6g} s may be unstable")
-            record(n)
-            if callback is not None:
-                callback(n, self.times[n], {"u": u, "v": v, "a": a})
-            if bar is not None:
-                bar.update(1)
 
     def _progress_bar(self):
         if self.progress is False or self.nt < 2:

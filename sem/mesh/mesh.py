@@ -7,6 +7,7 @@ from them, in float64.
 
 Face numbering of an element: 0: xi = -1, 1: xi = +1, 2: eta = -1, 3: eta = +1, 4: zeta = -1,
 5: zeta = +1. Side sets map a name (e.g. "zmax") to an int array (nfaces, 2) of (element, face).
+(The compiled operators colour blocks of elements for parallel scatter; see physics/numba_operator.py.)
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Mesh:
     ibool : optional (nspec, n, n, n) global numbering; computed by merging coincident points if None.
     """
 
-    def __init__(self, coords, order: int, side_sets=None, ibool=None, colors=None):
+    def __init__(self, coords, order: int, side_sets=None, ibool=None):
         coords = np.ascontiguousarray(coords, dtype=np.float64)
         n = order + 1
         if coords.ndim != 5 or coords.shape[1:] != (n, n, n, 3):
@@ -71,8 +72,6 @@ class Mesh:
             raise MeshError(f"ibool shape {ibool.shape} does not match coords {coords.shape[:4]}")
         self.ibool = ibool
         self.nglob = int(ibool.max()) + 1
-        if colors is not None:
-            self.__dict__["colors"] = colors
         self._check_jacobian()
 
     # ---- sizes ---------------------------------------------------------------------------
@@ -176,12 +175,6 @@ class Mesh:
         centres = self.coords.mean(axis=(1, 2, 3))
         radius = np.linalg.norm(self.coords - centres[:, None, None, None, :], axis=-1).max(axis=(1, 2, 3))
         return cKDTree(centres), radius
-
-    @cached_property
-    def colors(self) -> np.ndarray:
-        """Element colours (nspec,) such that no two elements of one colour share a global point."""
-        from .coloring import greedy_colors
-        return greedy_colors(self.ibool)
 
     def min_gll_spacing(self) -> np.ndarray:
         """Smallest distance between neighbouring GLL points of each element, shape (nspec,)."""

@@ -11,7 +11,7 @@ Time stepping: an explicit damping term is only stable for dt C / M < 2, which t
 edge nodes of order >= 4 elements exceed at ordinary Courant numbers. The damping is therefore
 made implicit (trapezoidal) as in SPECFEM's modified mass matrix, but with the full 3x3 block:
 (M + dt/2 C) a_{n+1} = f - K u - C v*, with v* the predicted velocity. `solve` applies
-(I + dt/2 M^-1 C)^-1 at the boundary nodes to an acceleration already multiplied by M^-1.
+(I + dt/2 M^-1 C)^-1 at the boundary nodes to the force residual before it is divided by M.
 """
 
 from __future__ import annotations
@@ -61,20 +61,20 @@ class AbsorbingBoundary:
         self.c = np.zeros((len(self.idx), 3, 3))
         np.add.at(self.c, inverse, z.reshape(-1, 3, 3))
 
-    def force(self, v, out, xp=np):
-        """out[:, idx] -= C v[:, idx] for velocity v (3, nglob)."""
+    def add_damping(self, v, r, xp=np):
+        """r[:, idx] += C v[:, idx] for the velocity v (3, nglob) (r is a force residual K u - f)."""
         if len(self.idx) == 0:
-            return out
-        vb = v[:, self.idx_dev]                                           # (3, nb)
-        out[:, self.idx_dev] -= xp.einsum("bij,jb->ib", self.c_dev, vb)
-        return out
+            return r
+        r[:, self.idx_dev] += xp.einsum("bij,jb->ib", self.c_dev, v[:, self.idx_dev])
+        return r
 
-    def solve(self, acc, xp=np):
-        """acc[:, idx] <- (I + dt/2 M^-1 C)^-1 acc[:, idx] (needs `prepare` first)."""
+    def solve(self, r, xp=np):
+        """r[:, idx] <- (I + dt/2 M^-1 C)^-1 r[:, idx] (needs `prepare` first), so that M^-1 r is
+        (M + dt/2 C)^-1 r at the boundary nodes (M is a scalar per node)."""
         if len(self.idx) == 0:
-            return acc
-        acc[:, self.idx_dev] = xp.einsum("bij,jb->ib", self.b_dev, acc[:, self.idx_dev])
-        return acc
+            return r
+        r[:, self.idx_dev] = xp.einsum("bij,jb->ib", self.b_dev, r[:, self.idx_dev])
+        return r
 
     def prepare(self, mass, dt, xp=np, dtype=np.float64):
         """Move to the device and precompute the implicit-damping blocks for time step dt (s)."""

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 import sem
-from sem.mesh.coloring import greedy_colors
 from helpers import wavy
 from sem.mesh.mesh import _merge_coincident_points
 
@@ -31,14 +30,6 @@ def test_curved_mesh_numbering_matches_structured_and_divergence_theorem():
         ib, nrm, wt = m.face_geometry(m.side_set(side))
         total += np.sum(wt * np.einsum("fpqc,fpqc->fpq", nrm, m.global_coords[ib]))
     assert abs(total - 3 * m.volume()) < 1e-9        # spectrally accurate geometry
-
-
-def test_colors_are_independent_sets():
-    m = sem.mesh.box((1.0, 1.0, 1.0), (3, 4, 2), order=2, deform=wavy)
-    for colors in (m.colors, greedy_colors(m.ibool)):
-        for c in np.unique(colors):
-            pts = m.ibool[colors == c].reshape(np.sum(colors == c), -1)
-            assert sum(len(np.unique(p)) for p in pts) == len(np.unique(pts))
 
 
 def test_graded_axis_nodes():

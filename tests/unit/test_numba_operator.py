@@ -1,0 +1,164 @@
+"""The compiled (Numba) stiffness operator against the reference array operator (the oracle)."""
+
+import numba
+import numpy as np
+import pytest
+
+import sem
+from sem.physics.anisotropic import CIJ_NAMES, Anisotropic21, upper_triangle
+from sem.physics.isotropic import IsotropicElastic
+from sem.physics.numba_operator import NumbaOperator, law_stress_point
+from sem.physics.operator import OperatorArrays, internal_forces
+from sem.physics.transverse import TransverselyIsotropic
+
+TOL = {np.float64: 1e-12, np.float32: 1e-5}
+
+
+def curved_box(order, elements=(2, 3, 2)):
+    def deform(x):
+        y = x.copy()
+        y[..., 0] += 0.06 * np.sin(2.0 * x[..., 1]) * np.cos(1.3 * x[..., 2])
+        y[..., 1] += 0.05 * np.sin(1.7 * x[..., 2] + x[..., 0])
+        y[..., 2] += 0.04 * np.cos(2.2 * x[..., 0]) * (1.0 + x[..., 1])
+        return y
+    return sem.mesh.box(size=(1.0, 1.2, 0.9), elements=elements, order=order, deform=deform)
+
+
+def isotropic(shape, rng):
+    vs = 1500.0 + 500.0 * rng.random(shape)
+    return IsotropicElastic(vp=vs * (1.8 + 0.3 * rng.random(shape)), vs=vs, rho=2000.0 + 1000.0 * rng.random(shape))
+
+
+def transverse(shape, rng):
+    def r(lo, hi):
+        return lo + (hi - lo) * rng.random(shape)
+    return TransverselyIsotropic(vpv=r(5800, 6200), vph=r(5900, 6400), vsv=r(3300, 3500), vsh=r(3400, 3700),
+                                 eta=r(0.85, 1.0), rho=r(2600, 3300), axis=rng.standard_normal(shape + (3,)))
+
+
+def anisotropic(shape, rng):
+    mandel = np.array([1.0, 1.0, 1.0, np.sqrt(2.0), np.sqrt(2.0), np.sqrt(2.0)])
+    b = rng.standard_normal(shape + (6, 6))
+    m = (b @ b.swapaxes(-1, -2) + 6.0 * np.eye(6)) * 5e9          # positive-definite Mandel matrices
+    c66 = m / (mandel[:, None] * mandel[None, :])                  # Voigt form
+    c21 = upper_triangle(c66)
+    return Anisotropic21(rho=2500.0 + 500.0 * rng.random(shape), **dict(zip(CIJ_NAMES, c21)))
+
+
+LAWS = {"isotropic": isotropic, "transverse": transverse, "anisotropic21": anisotropic}
+
+
+def relerr(a, b):
+    return float(np.abs(a - b).max() / np.abs(b).max())
+
+
+def compare(law_name, order, dtype, block_size=2, seed=0):
+    rng = np.random.default_rng(seed)
+    mesh = curved_box(order)
+    law = LAWS[law_name](mesh.ibool.shape, rng)
+    op = NumbaOperator.build(mesh, law, dtype=dtype, block_size=block_size)
+    u = rng.standard_normal((3, mesh.nglob)).astype(dtype)
+    ref = internal_forces(u.astype(np.float64), OperatorArrays.build(mesh, law))
+    f = op.internal_forces(u)
+    assert f.dtype == np.dtype(dtype) and f.shape == (3, mesh.nglob)
+    return op, mesh, u, ref, f
+
+
+@pytest.mark.parametrize("order", [1, 2, 4, 7])
+def test_isotropic_float64_matches_reference(order):
+    *_, ref, f = compare("isotropic", order, np.float64)
+    assert relerr(f, ref) < TOL[np.float64]
+
+
+@pytest.mark.parametrize("law_name", ["transverse", "anisotropic21"])
+def test_anisotropic_laws_float64_match_reference(law_name):
+    *_, ref, f = compare(law_name, 4, np.float64)
+    assert relerr(f, ref) < TOL[np.float64]
+
+
+@pytest.mark.parametrize("law_name", ["isotropic", "transverse", "anisotropic21"])
+def test_float32_matches_reference(law_name):
+    *_, ref, f = compare(law_name, 4, np.float32)
+    assert relerr(f, ref) < TOL[np.float32]
+
+
+def test_accumulates_into_out_and_uses_no_stale_scratch():
+    op, mesh, u, ref, f = compare("isotropic", 4, np.float64, seed=1)
+    # out given: K u is added into it, in place, and out is returned
+    base = np.random.default_rng(2).standard_normal(u.shape)
+    out = base.copy()
+    res = op.internal_forces(u, out)
+    assert res is out
+    np.testing.assert_allclose(out - base, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+    # a NaN-poisoned out stays NaN at every point: every point is accumulated into, none overwritten
+    poisoned = np.full_like(u, np.nan)
+    op.internal_forces(u, poisoned)
+    assert np.isnan(poisoned).all()
+    # out=None starts from zeros; after a poisoned call, K 0 is exactly 0 (no stale scratch leaks in)
+    assert not np.any(op.internal_forces(np.zeros_like(u)))
+    assert relerr(op.internal_forces(u), ref) < TOL[np.float64]
+
+
+def test_thread_counts_and_block_sizes_agree():
+    rng = np.random.default_rng(3)
+    mesh = curved_box(2, elements=(3, 3, 3))
+    law = isotropic(mesh.ibool.shape, rng)
+    u = rng.standard_normal((3, mesh.nglob))
+    ref = internal_forces(u, OperatorArrays.build(mesh, law))
+    nthreads = numba.get_num_threads()
+    try:
+        for block_size in (1, 4, 1000):
+            op = NumbaOperator.build(mesh, law, block_size=block_size)
+            for t in sorted({1, nthreads}):
+                numba.set_num_threads(t)
+                assert relerr(op.internal_forces(u), ref) < TOL[np.float64]
+    finally:
+        numba.set_num_threads(nthreads)
+
+
+def test_blocks_of_one_colour_share_no_point():
+    mesh = curved_box(2, elements=(4, 3, 3))
+    op = NumbaOperator.build(mesh, isotropic(mesh.ibool.shape, np.random.default_rng(4)), block_size=3)
+    assert sorted(np.unique(op.ibool)) == list(range(mesh.nglob))
+    for c in range(len(op.color_starts) - 1):
+        seen = set()
+        for b in range(op.color_starts[c], op.color_starts[c + 1]):
+            pts = set(np.unique(op.ibool[op.block_starts[b]:op.block_starts[b + 1]]).tolist())
+            assert not (pts & seen)
+            seen |= pts
+    assert op.bytes_per_element() > 0
+
+
+@pytest.mark.parametrize("law_name", ["isotropic", "transverse", "anisotropic21"])
+def test_point_function_matches_law_stress(law_name):
+    rng = np.random.default_rng(5)
+    law = LAWS[law_name]((7,), rng)
+    coef = law.coefficients()
+    grad = rng.standard_normal((7, 3, 3))
+    sigma = law.stress(coef, grad)
+    sp = law_stress_point(law)
+
+    @numba.njit
+    def run(c5, g):
+        out = np.empty((g.shape[0], 6))
+        for p in range(g.shape[0]):
+            out[p] = sp(c5, 0, 0, 0, p, g[p, 0, 0], g[p, 0, 1], g[p, 0, 2], g[p, 1, 0], g[p, 1, 1],
+                        g[p, 1, 2], g[p, 2, 0], g[p, 2, 1], g[p, 2, 2])
+        return out
+
+    got = run(coef.reshape(coef.shape[0], 1, 1, 1, 7), grad)
+    want = np.stack([sigma[:, 0, 0], sigma[:, 1, 1], sigma[:, 2, 2], sigma[:, 1, 2], sigma[:, 0, 2],
+                     sigma[:, 0, 1]], axis=1)
+    assert relerr(got, want) < 1e-13
+    np.testing.assert_allclose(sigma, sigma.swapaxes(-1, -2), rtol=1e-13, atol=0)
+
+
+def test_rejects_wrong_layout_or_dtype():
+    mesh = curved_box(1)
+    op = NumbaOperator.build(mesh, isotropic(mesh.ibool.shape, np.random.default_rng(6)), dtype=np.float32)
+    with pytest.raises(ValueError):
+        op.internal_forces(np.zeros((3, mesh.nglob)))                       # float64 into a float32 operator
+    with pytest.raises(ValueError):
+        op.internal_forces(np.zeros((mesh.nglob, 3), np.float32).T)        # not C-contiguous
+    with pytest.raises(ValueError):
+        NumbaOperator.build(mesh, isotropic(mesh.ibool.shape, np.random.default_rng(6)), dtype=np.int32)
