@@ -3,7 +3,7 @@
     mesh -> model on the mesh -> simulation (forward | adjoint) -> seismograms | gradients
 """
 
-from . import basis, mesh, stf
+from . import basis, earth, geography, mesh, stf
 from .model import Model
 from .receivers import Receiver
 from .result import Result
@@ -12,5 +12,5 @@ from .sources import ForceSource, MomentTensorSource
 
 __version__ = "0.1.0"
 
-__all__ = ["basis", "mesh", "stf", "Model", "Receiver", "Result", "Simulation", "InstabilityError",
+__all__ = ["basis", "earth", "geography", "mesh", "stf", "Model", "Receiver", "Result", "Simulation", "InstabilityError",
            "ForceSource", "MomentTensorSource"]
