@@ -18,6 +18,22 @@ class Receiver:
         self.name = str(name)
         self.network = str(network)
         self.location = str(location)
+        self.rotation = None            # (3, 3) rows Z, N, E for geographic receivers
+
+    @classmethod
+    def geographic(cls, lat, lon, depth_km=0.0, network: str = "XX", station: str = "A00", location: str = "",
+                   radius: float = 6371.0e3):
+        """A receiver at (lat, lon) in degrees, depth_km below the surface of a spherical Earth (m radius).
+
+        Latitudes are geocentric (ellipticity off). It records Cartesian (x, y, z) like any receiver;
+        `.rotation` (3, 3), rows the unit vectors (Z up, N, E), turns that into (Z, N, E) for output.
+        """
+        from .geography import geographic_to_cartesian, local_basis
+        rec = cls(geographic_to_cartesian(lat, lon, depth_km, radius=radius), name=station, network=network,
+                  location=location)
+        rec.lat, rec.lon, rec.depth_km, rec.radius = float(lat), float(lon), float(depth_km), float(radius)
+        rec.rotation = local_basis(lat, lon)
+        return rec
 
     @property
     def station(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 CARTESIAN = ("X", "Y", "Z")
+GEOGRAPHIC = ("Z", "N", "E")
 
 
 def band_code(dt: float) -> str:
@@ -18,7 +19,12 @@ def band_code(dt: float) -> str:
 
 
 class Result:
-    """times (nt,) s relative to the origin time; data (nrec, 3, nt) in SI units (m, m/s or m/s^2)."""
+    """times (nt,) s relative to the origin time; data (nrec, 3, nt) in SI units (m, m/s or m/s^2).
+
+    `data` is always in the components `components`, Cartesian (x, y, z) for a simulation, also for
+    geographic receivers. `data_zne` rotates it to (Z up, N, E) at each receiver, for runs whose
+    receivers are all geographic (`Receiver.geographic`); `to_stream()` then writes Z/N/E channels.
+    """
 
     def __init__(self, times, data, receivers, quantity="displacement", sources=(), origin_time=None,
                  components=CARTESIAN):
@@ -44,23 +50,53 @@ class Result:
                 return d
         raise KeyError(f"no receiver named {name!r}")
 
+    @property
+    def geographic(self) -> bool:
+        """True when there are receivers and all are geographic (have a Z/N/E `rotation`).
+
+        Raises ValueError when geographic and Cartesian receivers are mixed.
+        """
+        geo = [getattr(r, "rotation", None) is not None for r in self.receivers]
+        if any(geo) and not all(geo):
+            names = [f"{r.network}.{r.name}" for r, g in zip(self.receivers, geo) if not g]
+            raise ValueError("receivers mix geographic (Z/N/E) and Cartesian (x/y/z) ones, which cannot share "
+                             f"one set of components; Cartesian ones: {names}")
+        return bool(geo) and all(geo)
+
+    @property
+    def data_zne(self) -> np.ndarray:
+        """Data (nrec, 3, nt) rotated to (Z up, N, E) at each receiver; needs all receivers geographic."""
+        if not self.geographic:
+            raise ValueError("data_zne needs geographic receivers (sem.Receiver.geographic)")
+        if self.components != CARTESIAN:
+            raise ValueError(f"data_zne rotates Cartesian (x, y, z) data; these are {self.components}")
+        rot = np.array([r.rotation for r in self.receivers])
+        return np.einsum("rij,rjt->rit", rot, self.data)
+
     def to_stream(self):
         """An obspy Stream: one trace per receiver and component, starting at origin time + times[0].
 
         Channel codes: SEED band code from the sampling rate, instrument 'X' (synthetic), component
-        X/Y/Z (Cartesian) or Z/N/E (geographic).
+        X/Y/Z (Cartesian) or Z/N/E (geographic receivers: the data are rotated, see `data_zne`, and
+        each trace carries `stats.coordinates` with latitude, longitude, elevation 0 and local_depth
+        in m). Mixed geographic and Cartesian receivers raise ValueError.
         """
         from obspy import Stream, Trace, UTCDateTime
         origin = UTCDateTime(self.origin_time if self.origin_time is not None else 0)
         band = band_code(self.dt)
+        geographic = self.geographic and self.components == CARTESIAN
+        data, components = (self.data_zne, GEOGRAPHIC) if geographic else (self.data, self.components)
         traces = []
-        for r, d in zip(self.receivers, self.data):
-            for c, comp in enumerate(self.components):
+        for r, d in zip(self.receivers, data):
+            for c, comp in enumerate(components):
                 tr = Trace(data=np.ascontiguousarray(d[c]))
                 tr.stats.network, tr.stats.station = r.network, r.name
                 tr.stats.location, tr.stats.channel = r.location, f"{band}X{comp}"
                 tr.stats.delta = self.dt
                 tr.stats.starttime = origin + float(self.times[0])
+                if geographic:
+                    tr.stats.coordinates = {"latitude": r.lat, "longitude": r.lon, "elevation": 0.0,
+                                            "local_depth": 1000.0 * r.depth_km}
                 traces.append(tr)
         return Stream(traces)
 

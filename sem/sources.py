@@ -34,6 +34,21 @@ class ForceSource:
         self.force = _vector(force, 3, "force")
         self.stf = _check_stf(stf)
 
+    @classmethod
+    def geographic(cls, lat, lon, depth_km, force_zne, stf, radius: float = 6371.0e3):
+        """A force at (lat, lon) in degrees and depth_km below the surface of a spherical Earth.
+
+        `force_zne` is (up, north, east) in N at the source; it is rotated to Cartesian (x, y, z).
+        Latitudes are geocentric (ellipticity off). The result keeps `.lat`, `.lon`, `.depth_km`,
+        `.radius` and `.force_zne`.
+        """
+        from .geography import geographic_to_cartesian, local_basis
+        fzne = _vector(force_zne, 3, "force (up, north, east)")
+        src = cls(geographic_to_cartesian(lat, lon, depth_km, radius=radius), local_basis(lat, lon).T @ fzne, stf)
+        src.lat, src.lon, src.depth_km, src.radius = float(lat), float(lon), float(depth_km), float(radius)
+        src.force_zne = fzne
+        return src
+
     def weights(self, mesh, element, xi):
         """Global indices (npts,) and nodal force weights (3, npts) for this source in `element`."""
         idx, h = interp.interpolation_weights(mesh, element[None], xi[None])
@@ -55,6 +70,23 @@ class MomentTensorSource:
             t = t[[0, 1, 2, 0, 0, 1], [0, 1, 2, 1, 2, 2]]
         self.tensor = _vector(t, 6, "moment tensor (mxx, myy, mzz, mxy, mxz, myz)")
         self.stf = _check_stf(stf)
+
+    @classmethod
+    def geographic(cls, lat, lon, depth_km, mrr, mtt, mpp, mrt, mrp, mtp, stf, radius: float = 6371.0e3):
+        """A moment tensor (N m) in the CMTSOLUTION convention (r up, theta south, phi east) at (lat, lon)
+        in degrees and depth_km below the surface of a spherical Earth of radius `radius` (m).
+
+        Position and tensor are converted to Cartesian by the local rotation at the source
+        (`sem.geography`). Latitudes are geocentric (ellipticity off). The result keeps `.lat`,
+        `.lon`, `.depth_km`, `.radius` and `.tensor_rtp` (mrr, mtt, mpp, mrt, mrp, mtp) for provenance.
+        """
+        from .geography import geographic_to_cartesian, rtp_to_cartesian_tensor
+        rtp = _vector([mrr, mtt, mpp, mrt, mrp, mtp], 6, "moment tensor (mrr, mtt, mpp, mrt, mrp, mtp)")
+        tensor = [float(v) for v in rtp_to_cartesian_tensor(*rtp, lat, lon)]
+        src = cls(geographic_to_cartesian(lat, lon, depth_km, radius=radius), tensor, stf)
+        src.lat, src.lon, src.depth_km, src.radius = float(lat), float(lon), float(depth_km), float(radius)
+        src.tensor_rtp = rtp
+        return src
 
     @property
     def matrix(self) -> np.ndarray:
