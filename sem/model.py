@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .physics.acoustic import Acoustic
 from .physics.anisotropic import CIJ_NAMES, Anisotropic21, upper_triangle
 from .physics.isotropic import IsotropicElastic
 from .physics.transverse import TransverselyIsotropic
@@ -23,25 +24,71 @@ def _on_gll(mesh, name, value, trailing=()):
     return arr
 
 
+def _fluid_elements(vs):
+    """Elements whose shear velocity is 0 at every GLL point; refuses elements that are partly fluid."""
+    zero = (vs == 0).reshape(vs.shape[0], -1)
+    fluid = zero.all(axis=1)
+    mixed = np.flatnonzero(zero.any(axis=1) & ~fluid)
+    if mixed.size:
+        raise ValueError(f"element {mixed[0]} is partly fluid (vs = 0 at some of its GLL points only); "
+                         "put element faces on solid-fluid boundaries")
+    return np.flatnonzero(fluid)
+
+
 class Model:
     """Material on a mesh. Build with `Model.isotropic`, `Model.transversely_isotropic` or
-    `Model.anisotropic`; `model.law` is the elastic law holding the parameters."""
+    `Model.anisotropic`.
 
-    def __init__(self, mesh, law):
-        if law.shape != mesh.coords.shape[:4]:
-            raise ValueError(f"law parameters have shape {law.shape}, the mesh needs {mesh.coords.shape[:4]}")
+    `model.law` is the law of the solid elements and `model.solid_elements` their indices (all
+    elements unless there is fluid); `model.fluid_law` (an Acoustic law) and `model.fluid_elements`
+    describe the fluid elements (vs = 0), or are None / empty.
+    """
+
+    def __init__(self, mesh, law, solid_elements=None, fluid_law=None, fluid_elements=None):
         self.mesh = mesh
+        self.solid_elements = np.arange(mesh.nspec) if solid_elements is None else np.asarray(solid_elements)
+        self.fluid_elements = np.zeros(0, dtype=np.int64) if fluid_elements is None else np.asarray(fluid_elements)
+        n = mesh.ngll
+        for name, lw, elems in (("solid", law, self.solid_elements), ("fluid", fluid_law, self.fluid_elements)):
+            if lw is not None and lw.shape != (len(elems), n, n, n):
+                raise ValueError(f"{name} law parameters have shape {lw.shape}, expected {(len(elems), n, n, n)}")
+        if len(self.solid_elements) + len(self.fluid_elements) != mesh.nspec:
+            raise ValueError("solid and fluid elements must together be every element of the mesh once")
         self.law = law
+        self.fluid_law = fluid_law
+
+    @property
+    def has_fluid(self) -> bool:
+        return len(self.fluid_elements) > 0
 
     @property
     def rho(self):
-        return self.law.rho
+        """Density at the GLL points of every element, (nspec, n, n, n)."""
+        out = np.empty(self.mesh.coords.shape[:4])
+        out[self.solid_elements] = self.law.rho
+        if self.has_fluid:
+            out[self.fluid_elements] = self.fluid_law.rho
+        return out
+
+    def max_velocity(self) -> np.ndarray:
+        """Largest wave speed at the GLL points of every element, (nspec, n, n, n), m/s."""
+        out = np.empty(self.mesh.coords.shape[:4])
+        out[self.solid_elements] = self.law.max_velocity()
+        if self.has_fluid:
+            out[self.fluid_elements] = self.fluid_law.max_velocity()
+        return out
 
     @classmethod
     def isotropic(cls, mesh, vp, vs, rho):
-        """vp, vs in m/s and rho in kg/m^3: numbers, callables f(coords (..., 3)) or (nspec, n, n, n) arrays."""
+        """vp, vs in m/s and rho in kg/m^3: numbers, callables f(coords (..., 3)) or (nspec, n, n, n) arrays.
+        Elements with vs = 0 at all their points are fluid (acoustic, in the potential formulation)."""
         vals = {k: _on_gll(mesh, k, v) for k, v in dict(vp=vp, vs=vs, rho=rho).items()}
-        return cls(mesh, IsotropicElastic(**vals))
+        fluid = _fluid_elements(vals["vs"])
+        if fluid.size == 0:
+            return cls(mesh, IsotropicElastic(**vals))
+        solid = np.setdiff1d(np.arange(mesh.nspec), fluid)
+        return cls(mesh, IsotropicElastic(**{k: v[solid] for k, v in vals.items()}), solid_elements=solid,
+                   fluid_law=Acoustic(vp=vals["vp"][fluid], rho=vals["rho"][fluid]), fluid_elements=fluid)
 
     @classmethod
     def transversely_isotropic(cls, mesh, vpv, vph, vsv, vsh, eta, rho, axis=(0.0, 0.0, 1.0)):
@@ -64,4 +111,5 @@ class Model:
         return cls(mesh, Anisotropic21(rho=_on_gll(mesh, "rho", rho), **cij))
 
     def __repr__(self):
-        return f"Model({self.law.name}, nspec={self.mesh.nspec})"
+        fluid = f", {len(self.fluid_elements)} fluid elements" if self.has_fluid else ""
+        return f"Model({self.law.name}, nspec={self.mesh.nspec}{fluid})"

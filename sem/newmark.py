@@ -1,6 +1,6 @@
 """The Newmark (central-difference) vector updates, fused per backend.
 
-One step, for fields u, v, a of shape (3, nglob) and r the assembled force residual:
+One step, for fields u, v, a of shape (ncomp, nglob) and r the assembled force residual:
     predict:  u += dt v + dt^2/2 a;  v += dt/2 a;  r = 0
     (operator and boundary terms build r = K u - f + C v*, then the absorbing solve)
     correct:  a = -M^-1 r;  v += dt/2 a;  returns whether u is finite
@@ -31,7 +31,7 @@ def _correct_compiled(u, v, a, minv, dt):
     total = 0.0
     for p in numba.prange(nglob):
         m = minv[p]
-        for c in range(3):
+        for c in range(u.shape[0]):
             ac = -m * a[c, p]
             a[c, p] = ac
             v[c, p] += half * ac

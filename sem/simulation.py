@@ -20,7 +20,9 @@ import numpy as np
 
 from . import backend as bk
 from . import newmark
+from .domain import split_domains
 from .physics.absorbing import AbsorbingBoundary
+from .physics.coupling import Coupling
 from .receivers import ReceiverArray
 from .result import Result
 from .sources import SourceArray
@@ -51,16 +53,6 @@ def _absorbing_sides(mesh, boundaries):
         raise ValueError(f"unknown boundary name(s) {unknown}: use 'free', 'absorbing' or a list of side "
                          f"sets of this mesh {sorted(mesh.side_sets)}")
     return names
-
-
-def build_operator(mesh, law, backend: str, dtype):
-    """The stiffness operator for a backend: numpy/cupy use the array reference, numba the compiled path."""
-    xp = bk.get_xp(backend)
-    if backend == "numba":
-        from .physics.numba_operator import NumbaOperator
-        return NumbaOperator.build(mesh, law, dtype=dtype)
-    from .physics.operator import ReferenceOperator
-    return ReferenceOperator.build(mesh, law, xp=xp, dtype=dtype)
 
 
 class Simulation:
@@ -100,8 +92,16 @@ class Simulation:
         self.origin_time = origin_time
         self.duration = float(duration)
         self.absorbing_sides = _absorbing_sides(mesh, boundaries)
-        self.sources = SourceArray(mesh, sources)
-        self.receivers = ReceiverArray(mesh, receivers)
+        self.solid, self.fluid = split_domains(mesh, model)
+        if self.fluid is not None:
+            self._refuse_in_fluid(sources, "source")
+            self._refuse_in_fluid(receivers, "receiver")
+            touching = [n for n in self.absorbing_sides if len(self.fluid.mesh.side_set(n))]
+            if touching:
+                raise ValueError(f"absorbing side(s) {touching} touch fluid elements; absorbing fluid faces "
+                                 "are not supported yet")
+        self.sources = SourceArray(self.solid.mesh, sources)
+        self.receivers = ReceiverArray(self.solid.mesh, receivers)
         if not (np.isfinite(courant) and courant > 0):
             raise ValueError(f"courant must be a positive number, got {courant!r}")
         self.courant = float(courant)
@@ -117,27 +117,34 @@ class Simulation:
                                  f"mesh and model (Courant {COURANT} gives {COURANT * self.min_h_over_v():.6g} s)")
         t0 = self.sources.start_time()
         self.nt = int(np.floor((self.duration - t0) / self.dt + 1e-9)) + 1
-        self.times = t0 + self.dt * np.arange(self.nt)
         self.check_memory()
-        self._op = None
+        self.times = t0 + self.dt * np.arange(self.nt)
 
     # ---- set-up --------------------------------------------------------------------------
+    @property
+    def domains(self):
+        return [d for d in (self.solid, self.fluid) if d is not None]
+
+    def _refuse_in_fluid(self, items, what):
+        from .interp import locate
+        if not items:
+            return
+        elements, _ = locate(self.mesh, np.array([p.position for p in items]), what=what)
+        inside = np.flatnonzero(np.isin(elements, self.model.fluid_elements))
+        if inside.size:
+            raise ValueError(f"{what} {inside[0]} at {items[inside[0]].position.tolist()} m lies in the fluid; "
+                             f"{what}s in fluid regions are not supported yet")
+
     def min_h_over_v(self) -> float:
-        """min over elements of (smallest GLL spacing / largest velocity), seconds."""
+        """min over elements of (smallest GLL spacing / largest wave speed), seconds."""
         if getattr(self, "_h_over_v", None) is None:
-            vmax = self.model.law.max_velocity().reshape(self.mesh.nspec, -1).max(axis=1)
-            self._h_over_v = float((self.mesh.min_gll_spacing() / vmax).min())
+            self._h_over_v = min(d.min_h_over_v() for d in self.domains)
         return self._h_over_v
 
     def estimated_bytes(self) -> int:
         """Memory the run needs on the compute device, bytes (fields, geometry, material, seismograms)."""
-        item = self.dtype.itemsize
-        npts = self.mesh.nspec * self.mesh.ngll**3
-        ncoef = len(self.model.law.coefficient_names)
-        per_point = (9 + 1 + ncoef) * item + 8
-        fields = (3 * 3 + 1) * self.mesh.nglob * item
-        seis = len(self.receivers) * 3 * self.nt * 8
-        return int(npts * per_point + fields + seis)
+        seis = len(self.receivers) * 3 * self.nt * 8 + 8 * self.nt      # seismograms and times
+        return sum(d.estimated_bytes(self.dtype.itemsize) for d in self.domains) + seis
 
     def check_memory(self):
         need = self.estimated_bytes()
@@ -150,47 +157,33 @@ class Simulation:
             raise MemoryError(f"this simulation needs about {need / 2**30:.2f} GiB but only "
                               f"{avail / 2**30:.2f} GiB is available on the {self.backend} device")
 
-    @property
-    def operator(self):
-        if self._op is None:
-            self._op = build_operator(self.mesh, self.model.law, self.backend, self.dtype)
-        return self._op
-
     def stability_limit(self, tol: float = 1e-4) -> float:
-        """Largest stable dt = 2 / sqrt(lambda_max(M^-1 K)), by Lanczos on M^-1/2 K M^-1/2 (float64)."""
-        from scipy.sparse.linalg import LinearOperator, eigsh
-        op = build_operator(self.mesh, self.model.law, "numba" if self.backend != "numpy" else "numpy",
-                            np.float64)
-        minv_sqrt = 1.0 / np.sqrt(self.mass())
-        n = 3 * self.mesh.nglob
-
-        def matvec(x):
-            u = (x.reshape(3, -1) * minv_sqrt).astype(np.float64)
-            return (op.internal_forces(np.ascontiguousarray(u)) * minv_sqrt).ravel()
-
-        lam = eigsh(LinearOperator((n, n), matvec=matvec), k=1, which="LA", tol=tol,
-                    v0=np.random.default_rng(0).standard_normal(n), return_eigenvectors=False)[0]
-        return 2.0 / np.sqrt(lam * (1 + 10 * tol))
+        """Largest stable dt (s): the smallest of the domains' limits 2 / sqrt(lambda_max(M^-1 K)),
+        each by Lanczos in float64. (The solid-fluid coupling is left out of this estimate.)"""
+        return min(d.stability_limit(self.backend, tol) for d in self.domains)
 
     def mass(self) -> np.ndarray:
-        """Diagonal mass matrix at the global points, (nglob,), kg."""
-        return self.mesh.assemble(self.model.rho * self.mesh.quadrature_weights)
+        """Diagonal mass matrix of the solid at its global points, (nglob_solid,), kg."""
+        return self.solid.mass()
 
     # ---- run ----------------------------------------------------------------------------
     def run(self, initial=None, callback=None) -> Result:
         """Run the time loop and return the seismograms.
 
-        initial : optional (u0, v0), each (3, nglob), initial displacement (m) and velocity (m/s).
+        initial : optional (u0, v0), each (3, nglob_solid), initial displacement (m) and velocity (m/s)
+                  of the solid (the fluid starts at rest).
         callback : optional f(step, time, fields) called after every step with the device fields
-                   dict {"u", "v", "a"}; for diagnostics (it slows the run).
+                   dict {"u", "v", "a"} of the solid (and "chi", "chi_dot", "chi_ddot" with a fluid);
+                   for diagnostics (it slows the run).
         """
         xp = bk.get_xp(self.backend)
-        dt, dtype, nglob = self.dt, self.dtype, self.mesh.nglob
-        op = self.operator
-        mass = self.mass()
-        minv = xp.asarray(1.0 / mass, dtype=dtype)
-        absorbing = AbsorbingBoundary(self.mesh, self.model.law, self.absorbing_sides).prepare(
-            mass, dt, xp, dtype)
+        dt, dtype = self.dt, self.dtype
+        predict, correct = newmark.steppers(self.backend)
+        solid, fluid = self.solid, self.fluid
+        op_s = solid.operator(self.backend, dtype)
+        mass_s = solid.mass()
+        minv_s = xp.asarray(1.0 / mass_s, dtype=dtype)
+        absorbing = AbsorbingBoundary(solid.mesh, solid.law, self.absorbing_sides).prepare(mass_s, dt, xp, dtype)
         src_idx = xp.asarray(self.sources.idx)
         src_w = xp.asarray(self.sources.w, dtype=dtype)
         src_owner = xp.asarray(self.sources.owner)
@@ -200,22 +193,29 @@ class Simulation:
         nrec = len(self.receivers)
         seis = xp.zeros((self.nt, 3, nrec), dtype=dtype)
 
-        u = xp.zeros((3, nglob), dtype=dtype)
-        v = xp.zeros((3, nglob), dtype=dtype)
+        u, v, a = (xp.zeros((3, solid.nglob), dtype=dtype) for _ in range(3))
         if initial is not None:
-            u0, v0 = initial
-            for name, arr, dst in (("initial displacement", u0, u), ("initial velocity", v0, v)):
+            for name, arr, dst in (("initial displacement", initial[0], u), ("initial velocity", initial[1], v)):
                 arr = xp.asarray(arr, dtype=dtype)
-                if arr.shape != (3, nglob):
-                    raise ValueError(f"{name} must have shape (3, {nglob}), got {arr.shape}")
+                if arr.shape != (3, solid.nglob):
+                    raise ValueError(f"{name} must have shape (3, {solid.nglob}), got {arr.shape}")
                 dst[...] = arr
-        a = xp.zeros_like(u)
+        if fluid is not None:
+            op_f = fluid.operator(self.backend, dtype)
+            minv_f = xp.asarray(1.0 / fluid.mass(), dtype=dtype)
+            coupling = Coupling(solid.mesh, fluid.mesh).to(xp, dtype)
+            chi, chi_d, chi_dd = (xp.zeros((1, fluid.nglob), dtype=dtype) for _ in range(3))
 
-        predict, correct = newmark.steppers(self.backend)
+        def fluid_residual(r):
+            """r (zeroed) += K_f chi - C^T u: the fluid first, driven by the predicted solid displacement."""
+            op_f.internal_forces(chi, out=r)
+            coupling.add_displacement(u, r)
 
-        def residual(step, r):
-            """r (zeroed) += K u - f(t_step) + C v*, then the implicit absorbing solve."""
-            op.internal_forces(u, out=r)
+        def solid_residual(step, r):
+            """r (zeroed) += K u + C chi_dd - f(t_step) + C_abs v*, then the implicit absorbing solve."""
+            op_s.internal_forces(u, out=r)
+            if fluid is not None:
+                coupling.add_pressure(chi_dd, r)
             if src_idx.size:
                 vals = src_w * stf[src_owner, step][None, :]
                 for c in range(3):
@@ -223,35 +223,52 @@ class Simulation:
             absorbing.add_damping(v, r, xp)
             absorbing.solve(r, xp)
 
+        def step_fields(n):
+            """One Newmark step to t_n (n = 0: the initial accelerations only); False on NaN/Inf."""
+            h = dt if n else 0.0
+            ok = True
+            if n:
+                predict(u, v, a, dt)
+            if fluid is not None:
+                if n:
+                    predict(chi, chi_d, chi_dd, dt)
+                fluid_residual(chi_dd)                   # uses the predicted u_{n+1}
+                ok = correct(chi, chi_d, chi_dd, minv_f, h)
+            solid_residual(n, a)                         # uses the new chi_dd_{n+1}
+            return correct(u, v, a, minv_s, h) and ok
+
         def record(step):
             if nrec:
                 field = {"displacement": u, "velocity": v, "acceleration": a}[self.record]
                 seis[step] = (field[:, rec_idx] * rec_w[None]).sum(-1)
 
-        residual(0, a)
-        correct(u, v, a, minv, 0.0)                              # a_0 = -M^-1 r_0, v unchanged
+        def fields():
+            out = {"u": u, "v": v, "a": a}
+            if fluid is not None:
+                out.update(chi=chi, chi_dot=chi_d, chi_ddot=chi_dd)
+            return out
+
+        step_fields(0)
         record(0)
         bar = self._progress_bar()
         wall = _time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):       # a blow-up is reported below
             for n in range(1, self.nt):
-                predict(u, v, a, dt)
-                residual(n, a)
-                if not correct(u, v, a, minv, dt):
+                if not step_fields(n):
                     if bar is not None:
                         bar.close()
                     raise InstabilityError(f"the wavefield became NaN/Inf at step {n} of {self.nt - 1} "
                                            f"(t = {self.times[n]:.6g} s); dt = {dt:.6g} s may be unstable")
                 record(n)
                 if callback is not None:
-                    callback(n, self.times[n], {"u": u, "v": v, "a": a})
+                    callback(n, self.times[n], fields())
                 if bar is not None:
                     bar.update(1)
         if bar is not None:
             bar.close()
         self.wall_time = _time.perf_counter() - wall
         data = np.ascontiguousarray(np.transpose(bk.to_numpy(seis), (2, 1, 0))).astype(np.float64)
-        self.final_fields = {"u": u, "v": v, "a": a}
+        self.final_fields = fields()
         return Result(times=self.times.copy(), data=data, receivers=self.receivers.receivers,
                       quantity=self.record, sources=self.sources.sources, origin_time=self.origin_time)
 

@@ -169,6 +169,23 @@ class Mesh:
             wt[sel] = area * ww
         return ib, nrm, wt
 
+    def subset(self, elements) -> "Mesh":
+        """The mesh of some elements (index array, in that order), with its own compact global
+        numbering; side sets keep the faces of those elements. `parent_elements` maps back."""
+        elements = np.asarray(elements, dtype=np.int64)
+        used, ibool = np.unique(self.ibool[elements], return_inverse=True)
+        where = np.full(self.nspec, -1, dtype=np.int64)
+        where[elements] = np.arange(len(elements))
+        sides = {}
+        for name, faces in self.side_sets.items():
+            keep = where[faces[:, 0]] >= 0
+            sides[name] = np.stack([where[faces[keep, 0]], faces[keep, 1]], axis=1)
+        sub = Mesh(self.coords[elements], self.order, side_sets=sides,
+                   ibool=ibool.reshape(self.ibool[elements].shape))
+        sub.parent_elements = elements
+        sub.parent_points = used
+        return sub
+
     # ---- point location --------------------------------------------------------------------
     @cached_property
     def _element_tree(self):

@@ -17,6 +17,8 @@ class ElasticLaw:
     name = "abstract"
     parameters: dict[str, str] = {}
     coefficient_names: tuple[str, ...] = ()
+    #: field components: 3 for a displacement vector, 1 for the fluid potential
+    ncomp = 3
 
     def __init__(self, **values):
         missing = set(self.parameters) - set(values)
@@ -34,6 +36,14 @@ class ElasticLaw:
     @property
     def shape(self) -> tuple:
         return self.rho.shape
+
+    def mass_density(self) -> np.ndarray:
+        """The coefficient of the mass matrix at the GLL points: rho (kg/m^3) for solids."""
+        return self.rho
+
+    def subset(self, elements):
+        """The same law restricted to some elements (an index array into the first axis)."""
+        return type(self)(**{k: v[elements] for k, v in self.values.items()})
 
     def validate(self):
         """Raise ValueError naming the first problem: NaN/Inf, non-positive values, bad shapes."""

@@ -62,7 +62,8 @@ def reference_divergence(flux, d):
 
 
 def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024):
-    """K u for a displacement field u (3, nglob); returns (3, nglob), added into `out` if given."""
+    """K u for a field u (ncomp, nglob) (displacement, or the fluid potential with ncomp = 1);
+    returns (ncomp, nglob), added into `out` if given."""
     xp = array_module(u)
     if out is None:
         out = xp.zeros_like(u)
@@ -70,15 +71,15 @@ def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024):
     for start in range(0, nspec, batch):                     # loop over element batches only
         sl = slice(start, min(start + batch, nspec))
         ib = ops.ibool[sl]
-        ue = xp.moveaxis(u[:, ib], 0, -1)                      # (nb, n, n, n, 3)
-        dref = reference_gradient(ue, ops.d)                   # (nb, n, n, n, 3c, 3r)
+        ue = xp.moveaxis(u[:, ib], 0, -1)                      # (nb, n, n, n, ncomp)
+        dref = reference_gradient(ue, ops.d)                   # (nb, n, n, n, ncomp, 3r)
         inv = ops.inv_jacobian[sl]                             # [..., r, a]
         grad = xp.einsum("...cr,...ra->...ca", dref, inv)      # du_c/dx_a
         sigma = ops.stress(ops.coef[:, sl], grad)
         flux = ops.jw[sl][..., None, None] * xp.einsum("...ca,...ra->...cr", sigma, inv)
-        fe = reference_divergence(flux, ops.d)                  # (nb, n, n, n, 3)
+        fe = reference_divergence(flux, ops.d)                  # (nb, n, n, n, ncomp)
         idx = ib.ravel()
-        for c in range(3):
+        for c in range(u.shape[0]):
             scatter_add(out[c], idx, fe[..., c].ravel())
     return out
 

@@ -1,0 +1,81 @@
+"""A domain: the elements of one kind of medium with their own field and global numbering.
+
+The solid domain carries the displacement (3 components), the fluid domain the potential chi
+(1 component). Each has its own mesh (a subset of the full mesh, with compact numbering), law,
+mass matrix and stiffness operator; they meet on coupling faces (physics/coupling.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend as bk
+
+
+def build_operator(mesh, law, backend: str, dtype):
+    """The stiffness operator: the compiled Numba path for elastic laws on 'numba', else the array
+    reference (numpy or cupy). (The fluid has no compiled kernel yet: it uses the reference.)"""
+    if backend == "numba" and law.ncomp == 3:
+        from .physics.numba_operator import NumbaOperator
+        return NumbaOperator.build(mesh, law, dtype=dtype)
+    from .physics.operator import ReferenceOperator
+    xp = bk.get_xp("numpy" if backend == "numba" else backend)
+    return ReferenceOperator.build(mesh, law, xp=xp, dtype=dtype)
+
+
+class Domain:
+    """kind 'solid' or 'fluid'; mesh (its own); law (on that mesh's elements)."""
+
+    def __init__(self, kind: str, mesh, law):
+        self.kind, self.mesh, self.law = kind, mesh, law
+        self.ncomp = law.ncomp
+        self._ops = {}
+
+    @property
+    def nglob(self) -> int:
+        return self.mesh.nglob
+
+    def mass(self) -> np.ndarray:
+        """Diagonal mass matrix (nglob,): kg for the solid, 1/kappa-weighted volume for the fluid."""
+        return self.mesh.assemble(self.law.mass_density() * self.mesh.quadrature_weights)
+
+    def min_h_over_v(self) -> float:
+        """min over elements of (smallest GLL spacing / largest wave speed), s."""
+        vmax = self.law.max_velocity().reshape(self.mesh.nspec, -1).max(axis=1)
+        return float((self.mesh.min_gll_spacing() / vmax).min())
+
+    def operator(self, backend: str, dtype):
+        key = (backend, np.dtype(dtype).name)
+        if key not in self._ops:
+            self._ops[key] = build_operator(self.mesh, self.law, backend, dtype)
+        return self._ops[key]
+
+    def estimated_bytes(self, itemsize: int) -> int:
+        """Geometry, coefficients, numbering and the three fields, bytes."""
+        npts = self.mesh.nspec * self.mesh.ngll**3
+        per_point = (9 + 1 + len(self.law.coefficient_names)) * itemsize + 8
+        return int(npts * per_point + (3 * self.ncomp + 1) * self.nglob * itemsize)
+
+    def stability_limit(self, backend: str, tol: float = 1e-4) -> float:
+        """Largest stable dt of this domain alone, 2 / sqrt(lambda_max(M^-1 K)), by Lanczos (float64)."""
+        from scipy.sparse.linalg import LinearOperator, eigsh
+        op = self.operator("numpy" if backend == "numpy" else "numba", np.float64)
+        minv_sqrt = 1.0 / np.sqrt(self.mass())
+        n = self.ncomp * self.nglob
+
+        def matvec(x):
+            u = np.ascontiguousarray(x.reshape(self.ncomp, -1) * minv_sqrt)
+            return (op.internal_forces(u) * minv_sqrt).ravel()
+
+        lam = eigsh(LinearOperator((n, n), matvec=matvec), k=1, which="LA", tol=tol,
+                    v0=np.random.default_rng(0).standard_normal(n), return_eigenvectors=False)[0]
+        return 2.0 / np.sqrt(lam * (1 + 10 * tol))
+
+
+def split_domains(mesh, model):
+    """(solid Domain, fluid Domain or None) for a model; the solid uses the full mesh when there is no fluid."""
+    if not model.has_fluid:
+        return Domain("solid", mesh, model.law), None
+    solid = Domain("solid", mesh.subset(model.solid_elements), model.law)
+    fluid = Domain("fluid", mesh.subset(model.fluid_elements), model.fluid_law)
+    return solid, fluid

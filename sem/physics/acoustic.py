@@ -1,0 +1,36 @@
+"""The acoustic (fluid) law in the displacement potential chi (Chaljub & Valette 2004; Komatitsch &
+Tromp 2002): displacement u = grad(chi) / rho, pressure p = -d2chi/dt2, and
+
+    (1 / kappa) d2chi/dt2 = div(grad(chi) / rho),      kappa = rho vp^2.
+
+In the operator's terms the field has one component, the "stress" is the flux grad(chi) / rho and
+the mass-matrix coefficient is 1 / kappa. On a fluid face that is not coupled to a solid the
+natural condition is u . n = 0 (a rigid wall).
+"""
+
+from __future__ import annotations
+
+from .law import ElasticLaw
+
+
+class Acoustic(ElasticLaw):
+    """Parameters vp (m/s) and rho (kg/m^3); coefficient 1/rho (m^3/kg)."""
+
+    name = "acoustic"
+    parameters = {"vp": "m/s", "rho": "kg/m^3"}
+    coefficient_names = ("inv_rho",)
+    ncomp = 1
+
+    def coefficients(self):
+        return (1.0 / self.values["rho"])[None]
+
+    def mass_density(self):
+        return 1.0 / (self.values["rho"] * self.values["vp"] ** 2)
+
+    @staticmethod
+    def stress(coef, grad):
+        """Flux grad(chi) / rho for grad (..., 1, 3)."""
+        return coef[0][..., None, None] * grad
+
+    def max_velocity(self):
+        return self.values["vp"]
