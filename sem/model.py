@@ -79,16 +79,43 @@ class Model:
         return out
 
     @classmethod
+    def _with_fluid(cls, mesh, vals, solid_law):
+        """A model whose elements with vs = 0 everywhere are fluid; `solid_law(index)` builds the
+        solid law on the other elements (index: the solid element indices)."""
+        fluid = _fluid_elements(vals["vs"])
+        if fluid.size == 0:
+            return cls(mesh, solid_law(slice(None)))
+        solid = np.setdiff1d(np.arange(mesh.nspec), fluid)
+        return cls(mesh, solid_law(solid), solid_elements=solid,
+                   fluid_law=Acoustic(vp=vals["vp"][fluid], rho=vals["rho"][fluid]), fluid_elements=fluid)
+
+    @classmethod
     def isotropic(cls, mesh, vp, vs, rho):
         """vp, vs in m/s and rho in kg/m^3: numbers, callables f(coords (..., 3)) or (nspec, n, n, n) arrays.
         Elements with vs = 0 at all their points are fluid (acoustic, in the potential formulation)."""
         vals = {k: _on_gll(mesh, k, v) for k, v in dict(vp=vp, vs=vs, rho=rho).items()}
-        fluid = _fluid_elements(vals["vs"])
-        if fluid.size == 0:
-            return cls(mesh, IsotropicElastic(**vals))
-        solid = np.setdiff1d(np.arange(mesh.nspec), fluid)
-        return cls(mesh, IsotropicElastic(**{k: v[solid] for k, v in vals.items()}), solid_elements=solid,
-                   fluid_law=Acoustic(vp=vals["vp"][fluid], rho=vals["rho"][fluid]), fluid_elements=fluid)
+        return cls._with_fluid(mesh, vals, lambda idx: IsotropicElastic(**{k: v[idx] for k, v in vals.items()}))
+
+    @classmethod
+    def from_earth(cls, mesh, earth, isotropic: bool = False):
+        """A 1-D Earth model (sem.earth) on a mesh built for it (one that knows each element's earth
+        layer, `mesh.element_layer`, so every element is evaluated on its side of each discontinuity).
+
+        Transversely isotropic models get a radial symmetry axis; `isotropic=True` uses their
+        isotropic (Voigt) equivalents. The fluid layers (vs = 0) become fluid elements.
+        """
+        layer = getattr(mesh, "element_layer", None)
+        if layer is None:
+            raise ValueError("Model.from_earth needs a mesh made for an Earth model (e.g. sem.mesh.cubed_sphere), "
+                             "which records the earth layer of every element")
+        r = np.linalg.norm(mesh.coords, axis=-1)
+        vals = earth.evaluate(r, layer=np.asarray(layer)[:, None, None, None])
+        if not earth.is_transversely_isotropic or isotropic:
+            return cls.isotropic(mesh, vp=vals["vp"], vs=vals["vs"], rho=vals["rho"])
+        axis = mesh.coords / r[..., None]
+        names = ("vpv", "vph", "vsv", "vsh", "eta", "rho")
+        return cls._with_fluid(mesh, vals, lambda idx: TransverselyIsotropic(
+            axis=axis[idx], **{k: vals[k][idx] for k in names}))
 
     @classmethod
     def transversely_isotropic(cls, mesh, vpv, vph, vsv, vsh, eta, rho, axis=(0.0, 0.0, 1.0)):

@@ -89,6 +89,8 @@ class Simulation:
         self.dtype = bk.resolve_dtype(dtype, backend)
         self.record = record
         self.progress = progress
+        if origin_time is None:                                   # e.g. the list read_cmtsolution returns
+            origin_time = getattr(sources, "origin_time", None)
         self.origin_time = origin_time
         self.duration = float(duration)
         self.absorbing_sides = _absorbing_sides(mesh, boundaries)

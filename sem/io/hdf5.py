@@ -24,6 +24,10 @@ def write_result(result, path):
         f.create_dataset("receivers/name", data=np.array([r.name for r in result.receivers], dtype="S"))
         f.create_dataset("receivers/network", data=np.array([r.network for r in result.receivers], dtype="S"))
         f.create_dataset("receivers/position", data=np.array([r.position for r in result.receivers]).reshape(-1, 3))
+        f.create_dataset("receivers/location", data=np.array([r.location for r in result.receivers], dtype="S"))
+        if result.receivers and all(getattr(r, "rotation", None) is not None for r in result.receivers):
+            geo = np.array([[r.lat, r.lon, r.depth_km, r.radius] for r in result.receivers])
+            f.create_dataset("receivers/geographic", data=geo).attrs["columns"] = "lat_deg,lon_deg,depth_km,radius_m"
 
 
 def read_result(path):
@@ -40,7 +44,12 @@ def read_result(path):
         if data.shape != (len(names), 3, len(times)):
             raise ValueError(f"{path}: data shape {data.shape} does not match {len(names)} receivers, "
                              f"{len(times)} times")
-        recs = [Receiver(p, name=n, network=k) for p, n, k in zip(pos, names, nets)]
+        locs = [n.decode() for n in f["receivers/location"][()]] if "receivers/location" in f else [""] * len(names)
+        if "receivers/geographic" in f:
+            recs = [Receiver.geographic(lat, lon, depth, network=k, station=n, location=loc, radius=rad)
+                    for (lat, lon, depth, rad), n, k, loc in zip(f["receivers/geographic"][()], names, nets, locs)]
+        else:
+            recs = [Receiver(p, name=n, network=k, location=loc) for p, n, k, loc in zip(pos, names, nets, locs)]
         origin = f.attrs["origin_time"] or None
         return Result(times, data, recs, quantity=str(f.attrs["quantity"]), origin_time=origin,
                       components=tuple(str(f.attrs["components"]).split(",")))
