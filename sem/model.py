@@ -108,11 +108,13 @@ class Model:
         if layer is None:
             raise ValueError("Model.from_earth needs a mesh made for an Earth model (e.g. sem.mesh.cubed_sphere), "
                              "which records the earth layer of every element")
-        r = np.linalg.norm(mesh.coords, axis=-1)
-        vals = earth.evaluate(r, layer=np.asarray(layer)[:, None, None, None])
+        from .mesh.cubed_sphere import gll_layers          # per point where an element crosses a
+        r = np.linalg.norm(mesh.coords, axis=-1)            # discontinuity the mesh leaves out
+        vals = earth.evaluate(r, layer=gll_layers(mesh, earth))
         if not earth.is_transversely_isotropic or isotropic:
             return cls.isotropic(mesh, vp=vals["vp"], vs=vals["vs"], rho=vals["rho"])
-        axis = mesh.coords / r[..., None]
+        # radial symmetry axis (any axis at the centre of the Earth, where the model is isotropic)
+        axis = np.where(r[..., None] > 0, mesh.coords / np.maximum(r, 1e-300)[..., None], [0.0, 0.0, 1.0])
         names = ("vpv", "vph", "vsv", "vsh", "eta", "rho")
         return cls._with_fluid(mesh, vals, lambda idx: TransverselyIsotropic(
             axis=axis[idx], **{k: vals[k][idx] for k in names}))
