@@ -1,8 +1,9 @@
 """Throughput of the stiffness operator f = K u (internal forces alone), CPU paths.
 
 Builds a box mesh (default 32 x 32 x 30 = 30,720 elements, order 4) and times, best of --repeat:
-- the compiled Numba operator for the isotropic, transversely isotropic and 21-Cij laws, in float32
-  and float64, on one thread and on all threads;
+- the compiled Numba operator for the isotropic, transversely isotropic and 21-Cij laws and for the
+  acoustic (fluid potential, one component) law, in float32 and float64, on one thread and on all
+  threads;
 - the NumPy reference path (isotropic, float64) on a sub-batch of elements.
 
 It prints, per case: ns per element per step, GLL-point updates per second (global points per
@@ -25,6 +26,7 @@ import numba
 import numpy as np
 
 import sem
+from sem.physics.acoustic import Acoustic
 from sem.physics.anisotropic import CIJ_NAMES, Anisotropic21, upper_triangle
 from sem.physics.isotropic import IsotropicElastic
 from sem.physics.numba_operator import NumbaOperator
@@ -84,7 +86,8 @@ def make_laws(shape, rng):
     c66 = c66 + 0.5 * (pert + pert.swapaxes(-1, -2))
     c21 = np.broadcast_to(upper_triangle(c66).reshape((21,) + pts), (21,) + shape)
     aniso = Anisotropic21(rho=field(3000.0), **dict(zip(CIJ_NAMES, c21)))
-    return {"isotropic": iso, "transverse": ti, "anisotropic21": aniso}
+    fluid = Acoustic(vp=field(9000.0), rho=field(11000.0))        # outer-core-like
+    return {"isotropic": iso, "transverse": ti, "anisotropic21": aniso, "acoustic": fluid}
 
 
 def best_time(fn, repeat):
@@ -153,7 +156,7 @@ def main():
         for dtype in (np.float32, np.float64):
             op = NumbaOperator.build(mesh, law, dtype=dtype, block_size=args.block_size)
             bytes_el[name, np.dtype(dtype).name] = op.bytes_per_element()
-            u = (1e-3 * rng.standard_normal((3, mesh.nglob))).astype(dtype)
+            u = (1e-3 * rng.standard_normal((law.ncomp, mesh.nglob))).astype(dtype)
             out = np.zeros_like(u)
             t = time.perf_counter()
             op.internal_forces(u, out)                      # compile

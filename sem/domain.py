@@ -13,9 +13,10 @@ from . import backend as bk
 
 
 def build_operator(mesh, law, backend: str, dtype):
-    """The stiffness operator: the compiled Numba path for elastic laws on 'numba', else the array
-    reference (numpy or cupy). (The fluid has no compiled kernel yet: it uses the reference.)"""
-    if backend == "numba" and law.ncomp == 3:
+    """The stiffness operator: the compiled Numba path on 'numba' (every law: the elastic ones on
+    the displacement, the acoustic one on the fluid potential), else the array reference (numpy or
+    cupy)."""
+    if backend == "numba":
         from .physics.numba_operator import NumbaOperator
         return NumbaOperator.build(mesh, law, dtype=dtype)
     from .physics.operator import ReferenceOperator

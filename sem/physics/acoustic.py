@@ -34,3 +34,19 @@ class Acoustic(ElasticLaw):
 
     def max_velocity(self):
         return self.values["vp"]
+
+
+# ---- Numba point function (the compiled operator inlines it; see sem.physics.numba_operator) ----
+import numba  # noqa: E402
+
+
+@numba.njit(inline="always")
+def stress_point(coef, e, i, j, k, g0, g1, g2):
+    """The fluid's "stress" at one point: the flux grad(chi) / rho, with coef[0] = 1/rho and
+    g_c = dchi/dx_c. Returns (f0, f1, f2). No float literals, so it computes in the inputs' dtype."""
+    inv_rho = coef[0, e, i, j, k]
+    return inv_rho * g0, inv_rho * g1, inv_rho * g2
+
+
+#: the same function under the name that says what it returns
+flux_point = stress_point

@@ -8,6 +8,10 @@ as a skeleton kernel and specialised, at compile time, for
 
 - the law: its Numba point function `stress_point` (the last function of the law's module), inlined
   into the point loop. Adding a law means writing that function, never copying this kernel;
+- the number of field components: 3 (displacement, the elastic laws) or 1 (the fluid potential,
+  whose point function returns the flux grad(chi) / rho). Gather, contractions, divergence and
+  scatter loop over the components (a constant, so they unroll); only the thin point adapter that
+  hands the 3 * ncomp gradient terms to the law and its ncomp x 3 stress back differs;
 - the polynomial order: the GLL derivative matrix is a constant array baked into the machine code,
   so every loop has a constant trip count and the short contraction loops unroll;
 - the dtype (float32 or float64): all arithmetic is done in the arrays' precision.
@@ -22,7 +26,7 @@ kernel streams through memory, and it prefetches the next element's data while i
 
 Usage:
     op = NumbaOperator.build(mesh, law, dtype=np.float32)
-    f = op.internal_forces(u)          # u (3, nglob) C-contiguous float32; or internal_forces(u, out)
+    f = op.internal_forces(u)          # u (ncomp, nglob) C-contiguous float32; or internal_forces(u, out)
 """
 
 from __future__ import annotations
@@ -71,10 +75,14 @@ def prefetch(typingctx, arr, index):
 def law_stress_point(law):
     """The Numba point function of a law: `stress_point` of the module that defines its class.
 
-    Signature: stress_point(coef, e, i, j, k, g00, g01, g02, g10, g11, g12, g20, g21, g22) ->
-    (s00, s11, s22, s12, s02, s01), with g_ac = du_a/dx_c and coef indexed [m, e, i, j, k] in the
-    order of `law.coefficients()`. The skeleton passes coef as a (ncoef, nspec, 1, 1, n**3) view,
-    so i = j = 0 and k runs over the flattened points of the element.
+    Its signature depends on the number of field components, `law.ncomp`:
+      ncomp = 3 (elastic): stress_point(coef, e, i, j, k, g00, g01, g02, g10, g11, g12, g20, g21, g22)
+          -> (s00, s11, s22, s12, s02, s01), the symmetric stress, with g_ac = du_a/dx_c;
+      ncomp = 1 (fluid):   stress_point(coef, e, i, j, k, g0, g1, g2) -> (f0, f1, f2), the flux
+          vector, with g_c = dchi/dx_c (for the acoustic law f = grad(chi) / rho).
+    coef is indexed [m, e, i, j, k] in the order of `law.coefficients()`. The skeleton passes coef
+    as a (ncoef, nspec, 1, 1, n**3) view, so i = j = 0 and k runs over the flattened points of the
+    element.
     """
     for cls in type(law).__mro__:
         fn = getattr(sys.modules.get(cls.__module__), "stress_point", None)
@@ -83,32 +91,101 @@ def law_stress_point(law):
     raise TypeError(f"law {type(law).__name__} has no Numba point function `stress_point` in its module")
 
 
-def make_internal_forces_kernel(stress_point, order: int, dtype=np.float64):
-    """The skeleton specialised for one law point function, one polynomial order and one dtype.
+def make_internal_forces_kernel(stress_point, order: int, dtype=np.float64, ncomp: int = 3):
+    """The skeleton specialised for one law point function, one polynomial order, one dtype and
+    one number of field components (3: displacement, elastic laws; 1: potential, the fluid).
 
     Returns kernel(u, out, ibool, geom, coef, block_starts, color_starts) that adds K u into out:
-      u, out        (3, nglob) in `dtype`, C-contiguous;
+      u, out        (ncomp, nglob) in `dtype`, C-contiguous;
       ibool         (nspec, n**3) int32, element points in processing order;
       geom          (nspec, 10, n**3): rows 0..8 dxi_b/dx_a at row b*3+a, row 9 jw;
       coef          (ncoef, nspec, 1, 1, n**3) law coefficients;
       block_starts  (nblocks + 1,) int64, element ranges of the blocks, blocks ordered by colour;
       color_starts  (ncolors + 1,) int64, block ranges of the colours.
-    Kernels are cached per (stress_point, order, dtype) for the process; each takes a few seconds
-    to compile on its first call (closures over constants cannot use Numba's on-disk cache).
+    `stress_point` has the signature for `ncomp` given in `law_stress_point`.
+    Kernels are cached per (stress_point, order, dtype, ncomp) for the process; each takes a few
+    seconds to compile on its first call (closures over constants cannot use Numba's on-disk cache).
     """
-    return _make_kernel(stress_point, int(order), np.dtype(dtype).name)
+    return _make_kernel(stress_point, int(order), np.dtype(dtype).name, int(ncomp))
+
+
+# ---- the point stage: physical gradient -> law -> weighted flux, at one GLL point p ----------
+# The only part of the operator that depends on the number of field components: the law's point
+# function takes the 3 * ncomp gradient components and returns the ncomp x 3 stress (or flux).
+# Each variant is a thin adapter around two shared transforms; the skeleton loops over p.
+
+@numba.njit(inline="always")
+def _inverse_jacobian(geom, e, p):
+    """The nine dxi_r/dx_a at point p of element e, as a tuple (row r*3+a)."""
+    return (geom[e, 0, p], geom[e, 1, p], geom[e, 2, p], geom[e, 3, p], geom[e, 4, p], geom[e, 5, p],
+            geom[e, 6, p], geom[e, 7, p], geom[e, 8, p])
+
+
+@numba.njit(inline="always")
+def _to_physical(inv, t0, t1, t2):
+    """Physical gradient g_a = sum_r t_r dxi_r/dx_a of one component from its reference one t_r."""
+    return (t0 * inv[0] + t1 * inv[3] + t2 * inv[6],
+            t0 * inv[1] + t1 * inv[4] + t2 * inv[7],
+            t0 * inv[2] + t1 * inv[5] + t2 * inv[8])
+
+
+@numba.njit(inline="always")
+def _to_reference(inv, s0, s1, s2):
+    """Reference flux F_r = sum_a s_a dxi_r/dx_a of one row s_a of the stress (transpose of above)."""
+    return (s0 * inv[0] + s1 * inv[1] + s2 * inv[2],
+            s0 * inv[3] + s1 * inv[4] + s2 * inv[5],
+            s0 * inv[6] + s1 * inv[7] + s2 * inv[8])
+
+
+def _point_stage(stress_point, ncomp: int):
+    """point(w, geom, coef, e, p): replace the reference gradient du_c/dxi_r in rows ncomp + 3c + r
+    of the scratch w by the weighted flux F_cr = jw sum_a sigma_ca dxi_r/dx_a, at point p."""
+    if ncomp == 3:
+        @numba.njit(inline="always")
+        def point(w, geom, coef, e, p):
+            inv = _inverse_jacobian(geom, e, p)
+            jw = geom[e, 9, p]
+            g00, g01, g02 = _to_physical(inv, w[3, p], w[4, p], w[5, p])
+            g10, g11, g12 = _to_physical(inv, w[6, p], w[7, p], w[8, p])
+            g20, g21, g22 = _to_physical(inv, w[9, p], w[10, p], w[11, p])
+            s00, s11, s22, s12, s02, s01 = stress_point(coef, e, 0, 0, p, g00, g01, g02,
+                                                        g10, g11, g12, g20, g21, g22)
+            s00 *= jw
+            s11 *= jw
+            s22 *= jw
+            s12 *= jw
+            s02 *= jw
+            s01 *= jw
+            w[3, p], w[4, p], w[5, p] = _to_reference(inv, s00, s01, s02)
+            w[6, p], w[7, p], w[8, p] = _to_reference(inv, s01, s11, s12)
+            w[9, p], w[10, p], w[11, p] = _to_reference(inv, s02, s12, s22)
+    elif ncomp == 1:
+        @numba.njit(inline="always")
+        def point(w, geom, coef, e, p):
+            inv = _inverse_jacobian(geom, e, p)
+            jw = geom[e, 9, p]
+            g0, g1, g2 = _to_physical(inv, w[1, p], w[2, p], w[3, p])
+            f0, f1, f2 = stress_point(coef, e, 0, 0, p, g0, g1, g2)
+            w[1, p], w[2, p], w[3, p] = _to_reference(inv, f0 * jw, f1 * jw, f2 * jw)
+    else:
+        raise ValueError(f"ncomp must be 1 or 3, got {ncomp}")
+    return point
 
 
 @functools.lru_cache(maxsize=None)
-def _make_kernel(stress_point, order: int, dtype_name: str):
+def _make_kernel(stress_point, order: int, dtype_name: str, ncomp: int = 3):
     dtype = np.dtype(dtype_name).type
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype_name}")
+    point = _point_stage(stress_point, ncomp)
     n = order + 1
     n2 = n * n
     n3 = n2 * n
     d = np.ascontiguousarray(basis.derivative_matrix(order), dtype=dtype)   # D[i, l] = l'_l(x_i)
     dt = np.ascontiguousarray(d.T)                                          # DT[i, l] = D[l, i]
+    # scratch rows: U.. gathered field, G + 3c + r du_c/dxi_r then the flux F_cr, F.. forces
+    U, G, F = 0, ncomp, 4 * ncomp
+    nrows = 5 * ncomp
 
     # The three contractions of an element field (n**3 values, flat, last index fastest) with a
     # constant n x n matrix m along one reference direction: dst[.. i ..] = sum_l m[i, l] src[.. l ..].
@@ -142,17 +219,21 @@ def _make_kernel(stress_point, order: int, dtype_name: str):
                     s += m[k, l] * src[ij * n + l]
                 dst[ij * n + k] = s
 
-    # Software prefetch of the next element's geometry and coefficients, in six parts spread over
-    # the contractions (issued all at once they saturate the miss buffers and gain nothing). The
-    # hardware prefetcher alone leaves this stream latency-bound: 1.9 -> 1.45 us/element measured.
+    # Software prefetch of the next element's geometry and coefficients, in `parts` parts spread
+    # over the contractions (issued all at once they saturate the miss buffers and gain nothing):
+    # with three components, one part before each component's gradient and divergence; with one,
+    # one part before each of its six contractions. The hardware prefetcher alone leaves this
+    # stream latency-bound: 1.9 -> 1.45 us/element measured (isotropic, float32, one thread).
     line = 64 // np.dtype(dtype).itemsize
     geom_lines = (GEOMETRY_ROWS * n3 + line - 1) // line
     coef_lines = (n3 + line - 1) // line
+    parts = 6
+    per_direction = ncomp == 1          # one part per contraction, else one per component
 
     @numba.njit(inline="always")
     def prefetch_element(geom_flat, coef_flat, e, nspec, ncoef, part):
         total = geom_lines + ncoef * coef_lines
-        for q in range(part * total // 6, (part + 1) * total // 6):
+        for q in range(part * total // parts, (part + 1) * total // parts):
             if q < geom_lines:
                 prefetch(geom_flat, e * (GEOMETRY_ROWS * n3) + q * line)
             else:
@@ -167,80 +248,46 @@ def _make_kernel(stress_point, order: int, dtype_name: str):
         coef_flat = coef.reshape(-1)
         for color in range(color_starts.shape[0] - 1):
             for blk in numba.prange(color_starts[color], color_starts[color + 1]):
-                # scratch, once per block (never inside the element loop):
-                # rows 0..2 gathered u, 3..11 du_c/dxi_r then the flux (row 3 + 3c + r), 12..14 forces
-                w = np.empty((15, n3), dtype)
+                w = np.empty((nrows, n3), dtype)      # scratch, once per block (never per element)
                 tmp = np.empty(n3, dtype)
                 for e in range(block_starts[blk], block_starts[blk + 1]):
                     for p in range(n3):                                   # gather
                         g = ibool[e, p]
-                        w[0, p] = u[0, g]
-                        w[1, p] = u[1, g]
-                        w[2, p] = u[2, g]
+                        for c in range(ncomp):
+                            w[U + c, p] = u[c, g]
                     ahead = e + 1 < nspec
-                    for c in range(3):                                    # reference gradient
+                    for c in range(ncomp):                                # reference gradient
                         if ahead:
-                            prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef, c)
-                        along_xi(w[c], w[3 + 3 * c], d)
-                        along_eta(w[c], w[4 + 3 * c], d)
-                        along_zeta(w[c], w[5 + 3 * c], d)
+                            prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef,
+                                             3 * c if per_direction else c)
+                        along_xi(w[U + c], w[G + 3 * c], d)
+                        if ahead and per_direction:
+                            prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef, 1)
+                        along_eta(w[U + c], w[G + 1 + 3 * c], d)
+                        if ahead and per_direction:
+                            prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef, 2)
+                        along_zeta(w[U + c], w[G + 2 + 3 * c], d)
                     for p in range(n3):                                   # point loop (SIMD over p)
-                        i00 = geom[e, 0, p]
-                        i01 = geom[e, 1, p]
-                        i02 = geom[e, 2, p]
-                        i10 = geom[e, 3, p]
-                        i11 = geom[e, 4, p]
-                        i12 = geom[e, 5, p]
-                        i20 = geom[e, 6, p]
-                        i21 = geom[e, 7, p]
-                        i22 = geom[e, 8, p]
-                        jw = geom[e, 9, p]
-                        # physical gradient g_ca = sum_r du_c/dxi_r dxi_r/dx_a
-                        t0, t1, t2 = w[3, p], w[4, p], w[5, p]
-                        g00 = t0 * i00 + t1 * i10 + t2 * i20
-                        g01 = t0 * i01 + t1 * i11 + t2 * i21
-                        g02 = t0 * i02 + t1 * i12 + t2 * i22
-                        t0, t1, t2 = w[6, p], w[7, p], w[8, p]
-                        g10 = t0 * i00 + t1 * i10 + t2 * i20
-                        g11 = t0 * i01 + t1 * i11 + t2 * i21
-                        g12 = t0 * i02 + t1 * i12 + t2 * i22
-                        t0, t1, t2 = w[9, p], w[10, p], w[11, p]
-                        g20 = t0 * i00 + t1 * i10 + t2 * i20
-                        g21 = t0 * i01 + t1 * i11 + t2 * i21
-                        g22 = t0 * i02 + t1 * i12 + t2 * i22
-                        s00, s11, s22, s12, s02, s01 = stress_point(coef, e, 0, 0, p, g00, g01, g02,
-                                                                    g10, g11, g12, g20, g21, g22)
-                        s00 *= jw
-                        s11 *= jw
-                        s22 *= jw
-                        s12 *= jw
-                        s02 *= jw
-                        s01 *= jw
-                        # flux F_cr = jw sum_a sigma_ca dxi_r/dx_a
-                        w[3, p] = s00 * i00 + s01 * i01 + s02 * i02
-                        w[4, p] = s00 * i10 + s01 * i11 + s02 * i12
-                        w[5, p] = s00 * i20 + s01 * i21 + s02 * i22
-                        w[6, p] = s01 * i00 + s11 * i01 + s12 * i02
-                        w[7, p] = s01 * i10 + s11 * i11 + s12 * i12
-                        w[8, p] = s01 * i20 + s11 * i21 + s12 * i22
-                        w[9, p] = s02 * i00 + s12 * i01 + s22 * i02
-                        w[10, p] = s02 * i10 + s12 * i11 + s22 * i12
-                        w[11, p] = s02 * i20 + s12 * i21 + s22 * i22
-                    for c in range(3):                                    # divergence = D^T contractions
+                        point(w, geom, coef, e, p)
+                    for c in range(ncomp):                                # divergence = D^T contractions
                         if ahead:
-                            prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef, 3 + c)
-                        along_xi(w[3 + 3 * c], w[12 + c], dt)
-                        along_eta(w[4 + 3 * c], tmp, dt)   # via a separate row: measured faster than
-                        for p in range(n3):                # accumulating into w in place
-                            w[12 + c, p] += tmp[p]
-                        along_zeta(w[5 + 3 * c], tmp, dt)
+                            prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef,
+                                             3 if per_direction else 3 + c)
+                        along_xi(w[G + 3 * c], w[F + c], dt)
+                        if ahead and per_direction:
+                            prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef, 4)
+                        along_eta(w[G + 1 + 3 * c], tmp, dt)   # via a separate row: measured faster
+                        for p in range(n3):                    # than accumulating into w in place
+                            w[F + c, p] += tmp[p]
+                        if ahead and per_direction:
+                            prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef, 5)
+                        along_zeta(w[G + 2 + 3 * c], tmp, dt)
                         for p in range(n3):
-                            w[12 + c, p] += tmp[p]
+                            w[F + c, p] += tmp[p]
                     for p in range(n3):                                   # scatter-add, no atomics
                         g = ibool[e, p]
-                        out[0, g] += w[12, p]
-                        out[1, g] += w[13, p]
-                        out[2, g] += w[14, p]
+                        for c in range(ncomp):
+                            out[c, g] += w[F + c, p]
 
     return kernel
 
@@ -280,9 +327,10 @@ def block_coloring(ibool: np.ndarray, nglob: int, block_size: int):
 class NumbaOperator:
     """K u for one mesh and one law, compiled with Numba; same semantics as the reference path."""
 
-    def __init__(self, *, ibool, geom, coef, block_starts, color_starts, order, nglob, stress_point):
+    def __init__(self, *, ibool, geom, coef, block_starts, color_starts, order, nglob, stress_point,
+                 ncomp=3):
         """Use `build`. Arrays in the kernel's layout (see make_internal_forces_kernel), in the
-        processing order of `block_starts` / `color_starts`."""
+        processing order of `block_starts` / `color_starts`; ncomp field components (3 or 1)."""
         self.ibool = ibool
         self.geom = geom
         self.coef = coef
@@ -293,12 +341,14 @@ class NumbaOperator:
         self.dtype = geom.dtype
         self.nspec = ibool.shape[0]
         self.ncoef = coef.shape[0]
+        self.ncomp = int(ncomp)
         self.stress_point = stress_point
-        self.kernel = make_internal_forces_kernel(stress_point, self.order, self.dtype)
+        self.kernel = make_internal_forces_kernel(stress_point, self.order, self.dtype, self.ncomp)
 
     @classmethod
     def build(cls, mesh, law, dtype=np.float64, block_size: int | None = None):
-        """Prepare the arrays for `mesh` and `law` in `dtype` (float32 or float64).
+        """Prepare the arrays for `mesh` and `law` in `dtype` (float32 or float64); the field has
+        `law.ncomp` components (3: displacement of an elastic law; 1: potential of the fluid).
 
         Layout (all in the processing order, so the kernel streams through them):
           geom  (nspec, 10, n**3): per element, the nine dxi_b/dx_a rows (row b*3+a) and jw,
@@ -334,17 +384,17 @@ class NumbaOperator:
         coef = np.ascontiguousarray(c.reshape(ncoef, nspec, n3)[:, perm], dtype=dtype)
         return cls(ibool=ibool, geom=geom, coef=coef.reshape(ncoef, nspec, 1, 1, n3),
                    block_starts=block_starts, color_starts=color_starts, order=mesh.order,
-                   nglob=mesh.nglob, stress_point=law_stress_point(law))
+                   nglob=mesh.nglob, stress_point=law_stress_point(law), ncomp=law.ncomp)
 
     def internal_forces(self, u, out=None):
-        """K u for u (3, nglob) C-contiguous in the operator dtype; added into `out` if given."""
-        if u.shape != (3, self.nglob) or u.dtype != self.dtype or not u.flags.c_contiguous:
-            raise ValueError(f"u must be a C-contiguous ({3}, {self.nglob}) {self.dtype} array, "
+        """K u for u (ncomp, nglob) C-contiguous in the operator dtype; added into `out` if given."""
+        if u.shape != (self.ncomp, self.nglob) or u.dtype != self.dtype or not u.flags.c_contiguous:
+            raise ValueError(f"u must be a C-contiguous ({self.ncomp}, {self.nglob}) {self.dtype} array, "
                              f"got {u.shape} {u.dtype}")
         if out is None:
             out = np.zeros_like(u)
         elif out.shape != u.shape or out.dtype != self.dtype or not out.flags.c_contiguous:
-            raise ValueError(f"out must be a C-contiguous (3, {self.nglob}) {self.dtype} array")
+            raise ValueError(f"out must be a C-contiguous ({self.ncomp}, {self.nglob}) {self.dtype} array")
         self.kernel(u, out, self.ibool, self.geom, self.coef, self.block_starts, self.color_starts)
         return out
 
@@ -355,4 +405,4 @@ class NumbaOperator:
         s = self.dtype.itemsize
         n3 = (self.order + 1) ** 3
         per_point = (GEOMETRY_ROWS + self.ncoef) * s + 4
-        return n3 * per_point + self.nglob / self.nspec * 3 * s * 3
+        return n3 * per_point + self.nglob / self.nspec * self.ncomp * s * 3

@@ -162,3 +162,85 @@ def test_rejects_wrong_layout_or_dtype():
         op.internal_forces(np.zeros((mesh.nglob, 3), np.float32).T)        # not C-contiguous
     with pytest.raises(ValueError):
         NumbaOperator.build(mesh, isotropic(mesh.ibool.shape, np.random.default_rng(6)), dtype=np.int32)
+
+
+# ---- the fluid: the same skeleton with one field component (the potential chi) ----------------
+
+def acoustic(shape, rng):
+    from sem.physics.acoustic import Acoustic
+    return Acoustic(vp=1000.0 + 800.0 * rng.random(shape), rho=800.0 + 12000.0 * rng.random(shape))
+
+
+def compare_fluid(order, dtype, block_size=2, seed=10):
+    rng = np.random.default_rng(seed)
+    mesh = curved_box(order)
+    law = acoustic(mesh.ibool.shape, rng)                          # heterogeneous rho at every GLL point
+    op = NumbaOperator.build(mesh, law, dtype=dtype, block_size=block_size)
+    chi = rng.standard_normal((1, mesh.nglob)).astype(dtype)
+    ref = internal_forces(chi.astype(np.float64), OperatorArrays.build(mesh, law))
+    f = op.internal_forces(chi)
+    assert op.ncomp == 1 and f.dtype == np.dtype(dtype) and f.shape == (1, mesh.nglob)
+    return op, mesh, chi, ref, f
+
+
+@pytest.mark.parametrize("order", [1, 2, 4, 7])
+def test_acoustic_float64_matches_reference(order):
+    *_, ref, f = compare_fluid(order, np.float64)
+    assert relerr(f, ref) < TOL[np.float64]
+
+
+def test_acoustic_float32_matches_reference():
+    *_, ref, f = compare_fluid(4, np.float32)
+    assert relerr(f, ref) < TOL[np.float32]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_acoustic_accumulates_into_out(dtype):
+    op, mesh, chi, ref, f = compare_fluid(4, dtype, seed=11)
+    base = (np.random.default_rng(12).standard_normal(chi.shape) * np.abs(ref).max()).astype(dtype)
+    out = base.copy()
+    res = op.internal_forces(chi, out)
+    assert res is out
+    assert relerr(out.astype(np.float64) - base, ref) < 4 * TOL[dtype]   # base and ref of one size
+    poisoned = np.full_like(chi, np.nan)
+    op.internal_forces(chi, poisoned)
+    assert np.isnan(poisoned).all()                                 # every point accumulated into
+    assert not np.any(op.internal_forces(np.zeros_like(chi)))       # no stale scratch
+    nthreads = numba.get_num_threads()
+    try:
+        for t in sorted({1, nthreads}):
+            numba.set_num_threads(t)
+            assert relerr(op.internal_forces(chi), ref) < TOL[dtype]
+    finally:
+        numba.set_num_threads(nthreads)
+
+
+def test_acoustic_point_function_matches_law_stress():
+    rng = np.random.default_rng(13)
+    law = acoustic((7,), rng)
+    coef = law.coefficients()
+    grad = rng.standard_normal((7, 1, 3))
+    flux = law.stress(coef, grad)
+    fp = law_stress_point(law)
+
+    @numba.njit
+    def run(c5, g):
+        out = np.empty((g.shape[0], 3))
+        for p in range(g.shape[0]):
+            out[p] = fp(c5, 0, 0, 0, p, g[p, 0, 0], g[p, 0, 1], g[p, 0, 2])
+        return out
+
+    got = run(coef.reshape(coef.shape[0], 1, 1, 1, 7), grad)
+    assert relerr(got, flux[:, 0, :]) < 1e-15
+
+
+def test_acoustic_rejects_a_vector_field_and_domain_uses_compiled_path():
+    from sem.domain import build_operator
+    mesh = curved_box(1)
+    law = acoustic(mesh.ibool.shape, np.random.default_rng(14))
+    op = build_operator(mesh, law, "numba", np.float64)
+    assert isinstance(op, NumbaOperator) and op.ncomp == 1
+    with pytest.raises(ValueError):
+        op.internal_forces(np.zeros((3, mesh.nglob)))
+    assert op.bytes_per_element() < NumbaOperator.build(mesh, isotropic(mesh.ibool.shape,
+                                                        np.random.default_rng(15))).bytes_per_element()
