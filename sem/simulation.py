@@ -41,10 +41,8 @@ class InstabilityError(FloatingPointError):
 def _absorbing_sides(mesh, boundaries):
     if boundaries in (None, "free"):
         return []
-    if boundaries == "absorbing":
-        names = {k for k in mesh.side_sets if k not in ("top", "bottom", "zmax", "free_surface")}
-        # every outer face but the free surface (the top of a box)
-        return sorted(names | ({"zmin"} if "zmin" in mesh.side_sets else set()))
+    if boundaries == "absorbing":                     # every outer side but the free surface
+        return [n for n in mesh.outer_sides if n != mesh.free_surface]
     if isinstance(boundaries, str):
         boundaries = [boundaries]
     names = list(boundaries)
@@ -64,8 +62,8 @@ class Simulation:
                start time if that is before 0, so `times` may begin before 0.
     dt : time step (s); None takes COURANT * min(h_gll / v_max). A dt above the stability limit
          is refused before any step.
-    boundaries : "free" (all faces free), "absorbing" (every outer face but the top), or a list of
-                 side-set names to make absorbing.
+    boundaries : "free" (all faces free), "absorbing" (every outer side but the mesh's free surface:
+                 the top of a box, the surface of a chunk), or a list of side-set names to make absorbing.
     backend : "auto" (= "numba" on CPU), "numba", "numpy" (array reference), "cupy".
     dtype : "float32" | "float64"; default float64 on CPU, float32 on GPU.
     record : "displacement" | "velocity" | "acceleration".

@@ -59,4 +59,5 @@ def box(size=(1.0, 1.0, 1.0), elements=(4, 4, 4), order: int = 4, origin=(0.0, 0
         last = idx == ne[d] - 1
         sides[f"{name}max"] = np.stack([elem[last], np.full(last.sum(), 2 * d + 1)], axis=1)
     sides["bottom"], sides["top"] = sides["zmin"], sides["zmax"]
-    return Mesh(coords, order, side_sets=sides, ibool=ibool)
+    return Mesh(coords, order, side_sets=sides, ibool=ibool,
+                outer_sides=["xmin", "xmax", "ymin", "ymax", "zmin", "zmax"], free_surface="zmax")

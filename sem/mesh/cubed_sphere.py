@@ -898,7 +898,7 @@ def cubed_sphere(earth, min_period, order=4, chunk=None, points_per_wavelength=5
     if np.any(covered != 1):
         raise MeshError(f"internal: {np.sum(covered != 1)} boundary face(s) lie on no outer surface "
                         "(hanging nodes)")
-    mesh = Mesh(coords, order, side_sets=sides, ibool=ibool)
+    mesh = Mesh(coords, order, side_sets=sides, ibool=ibool, outer_sides=list(labels), free_surface="surface")
     # layers and regions
     lay_lo = earth.layer_index(np.clip(rmin, earth.r_min, earth.radius), side="above")
     lay_hi = earth.layer_index(np.clip(rmax, earth.r_min, earth.radius), side="below")

@@ -51,9 +51,12 @@ class Mesh:
     order : polynomial order N (n = N + 1).
     side_sets : dict name -> (nfaces, 2) int array of (element, face).
     ibool : optional (nspec, n, n, n) global numbering; computed by merging coincident points if None.
+    outer_sides : the side-set names that together cover the outer boundary once (no aliases);
+                  default all side sets.
+    free_surface : the side set that is the free surface (kept free by boundaries="absorbing").
     """
 
-    def __init__(self, coords, order: int, side_sets=None, ibool=None):
+    def __init__(self, coords, order: int, side_sets=None, ibool=None, outer_sides=None, free_surface=None):
         coords = np.ascontiguousarray(coords, dtype=np.float64)
         n = order + 1
         if coords.ndim != 5 or coords.shape[1:] != (n, n, n, 3):
@@ -72,6 +75,11 @@ class Mesh:
             raise MeshError(f"ibool shape {ibool.shape} does not match coords {coords.shape[:4]}")
         self.ibool = ibool
         self.nglob = int(ibool.max()) + 1
+        self.outer_sides = list(outer_sides) if outer_sides is not None else sorted(self.side_sets)
+        unknown = [n for n in self.outer_sides + ([free_surface] if free_surface else []) if n not in self.side_sets]
+        if unknown:
+            raise MeshError(f"outer_sides / free_surface name unknown side sets {unknown}")
+        self.free_surface = free_surface
         self._check_jacobian()
 
     # ---- sizes ---------------------------------------------------------------------------
@@ -181,7 +189,8 @@ class Mesh:
             keep = where[faces[:, 0]] >= 0
             sides[name] = np.stack([where[faces[keep, 0]], faces[keep, 1]], axis=1)
         sub = Mesh(self.coords[elements], self.order, side_sets=sides,
-                   ibool=ibool.reshape(self.ibool[elements].shape))
+                   ibool=ibool.reshape(self.ibool[elements].shape), outer_sides=self.outer_sides,
+                   free_surface=self.free_surface)
         sub.parent_elements = elements
         sub.parent_points = used
         return sub
