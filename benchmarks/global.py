@@ -16,6 +16,7 @@ import numba
 import numpy as np
 
 import sem
+from steptime import seconds_per_step
 
 SPECFEM = {32: (56224, 0.19), 256: (4.5e6, 0.19)}       # NEX: (elements, dt s), from DESIGN.md
 
@@ -64,16 +65,7 @@ def main():
                                                 sem.stf.Gaussian(half_duration=50.0))
         sim = sem.Simulation(mesh, model, [src], [sem.Receiver.geographic(40.0, 30.0)], duration=1.0,
                              dtype=a.dtype, progress=False)
-        sim.nt, sim.times = 3, sim.times[0] + sim.dt * np.arange(3)
-        sim.run()                                                # warm-up: compiles
-        walls = []
-        for steps in (a.steps, 2 * a.steps):                     # the difference removes set-up
-            sim.nt = steps + 1
-            sim.times = sim.times[0] + sim.dt * np.arange(sim.nt)
-            t = time.perf_counter()
-            sim.run()
-            walls.append(time.perf_counter() - t)
-        per_step = (walls[1] - walls[0]) / a.steps
+        per_step, _ = seconds_per_step(sim, a.steps)
         n30 = int(np.ceil(1800.0 / sim.dt))
         print(f"mesh + model built in {t_mesh:.1f} s; dt {sim.dt:.3f} s; {per_step * 1e3:.0f} ms per step "
               f"({1e9 * per_step / mesh.nspec:.0f} ns per element per step, {a.dtype}); a 30-minute simulation: "

@@ -12,6 +12,7 @@ import numba
 import numpy as np
 
 import sem
+from steptime import seconds_per_step
 
 
 def main():
@@ -30,22 +31,11 @@ def main():
     recs = [sem.Receiver((size[0] * f, size[1] / 2, size[2]), f"R{i}") for i, f in enumerate((0.2, 0.4, 0.6))]
     sim = sem.Simulation(mesh, model, [src], recs, duration=1.0, boundaries="absorbing", dtype=a.dtype,
                          progress=False)
-    sim.nt = a.steps + 1
-    sim.times = sim.times[0] + sim.dt * np.arange(sim.nt)
     op = sim.solid.operator(sim.backend, sim.dtype)                     # compile outside the timing
     u = np.zeros((3, mesh.nglob), dtype=sim.dtype)
     out = np.zeros_like(u)
     op.internal_forces(u, out)
-    sim.run()                                                           # warm-up (other compiles)
-    walls = []
-    for steps in (a.steps, 2 * a.steps):                                # the difference removes set-up
-        sim.nt = steps + 1
-        sim.times = sim.times[0] + sim.dt * np.arange(sim.nt)
-        t = time.perf_counter()
-        sim.run()
-        walls.append(time.perf_counter() - t)
-    full = (walls[1] - walls[0]) / a.steps
-    setup = walls[0] - a.steps * full
+    full, setup = seconds_per_step(sim, a.steps)
     t = time.perf_counter()
     for _ in range(a.steps):
         op.internal_forces(u, out)
