@@ -16,6 +16,7 @@ import re
 import numpy as np
 
 from ..geography import EARTH_RADIUS
+from .obspy_read import read_or_explain
 
 DYNE_CM = 1e-7
 """One dyne centimetre in N m."""
@@ -158,12 +159,7 @@ def read_quakeml(path, radius: float = EARTH_RADIUS, half_duration: float | None
     import obspy
     from ..sources import MomentTensorSource
     from ..stf import Gaussian
-    try:
-        cat = obspy.read_events(str(path), format="QUAKEML")
-    except FileNotFoundError:
-        raise
-    except Exception as e:
-        raise ValueError(f"{path}: not a readable QuakeML file ({type(e).__name__}: {e})") from None
+    cat = read_or_explain(obspy.read_events, path, "QUAKEML", "QuakeML")
     out = EventSources()
     for i, ev in enumerate(cat):
         label = f"{path}: event {i} ({ev.resource_id})"

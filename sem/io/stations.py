@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geography import EARTH_RADIUS
+from .obspy_read import read_or_explain
 
 
 def read_stations(path, radius: float = EARTH_RADIUS):
@@ -69,12 +70,7 @@ def read_stationxml(path, radius: float = EARTH_RADIUS):
     """
     import obspy
     from ..receivers import Receiver
-    try:
-        inv = obspy.read_inventory(str(path), format="STATIONXML")
-    except FileNotFoundError:
-        raise
-    except Exception as e:
-        raise ValueError(f"{path}: not a readable StationXML file ({type(e).__name__}: {e})") from None
+    inv = read_or_explain(obspy.read_inventory, path, "STATIONXML", "StationXML")
     receivers = []
     for net in inv:
         for sta in net:
