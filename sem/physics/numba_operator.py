@@ -43,10 +43,7 @@ from numba.extending import intrinsic
 from scipy import sparse
 
 from .. import basis
-
-#: number of geometry rows per GLL point: the nine dxi_b/dx_a (row b*3+a) and jw = |J| w_i w_j w_k
-GEOMETRY_ROWS = 10
-
+from .element_arrays import GEOMETRY_ROWS, bytes_per_element, element_arrays
 
 _PREFETCH = "llvm.prefetch.p0" if llvm_binding.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
 
@@ -360,28 +357,12 @@ class NumbaOperator:
         and long runs of neighbouring elements (fewer colours, hence fewer barriers, and more reuse
         of shared points in cache; 1024 measured best on a 30k-element box).
         """
-        dtype = np.dtype(dtype)
-        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype}")
         if block_size is None:
             block_size = int(np.clip(mesh.nspec // (16 * numba.config.NUMBA_NUM_THREADS), 16, 1024))
         nspec, n3 = mesh.nspec, (mesh.order + 1) ** 3
-        if mesh.nglob >= 2**31:
-            raise ValueError("more than 2**31 global points: the int32 numbering would overflow")
         perm, block_starts, color_starts = block_coloring(mesh.ibool, mesh.nglob, block_size)
-        ibool = np.ascontiguousarray(mesh.ibool.reshape(nspec, n3)[perm], dtype=np.int32)
-        geom = np.empty((nspec, GEOMETRY_ROWS, n3), dtype=dtype)
-        geom[:, :9, :] = mesh.inv_jacobian.reshape(nspec, n3, 9)[perm].transpose(0, 2, 1)
-        geom[:, 9, :] = mesh.quadrature_weights.reshape(nspec, n3)[perm]
-        c = np.asarray(law.coefficients(), dtype=np.float64)
-        ncoef = c.shape[0]
-        c = c.reshape((ncoef,) + (1,) * (4 - (c.ndim - 1)) + c.shape[1:])
-        try:
-            c = np.broadcast_to(c, (ncoef,) + mesh.ibool.shape)
-        except ValueError:
-            raise ValueError(f"law coefficients of shape {c.shape[1:]} do not fit the mesh "
-                             f"{mesh.ibool.shape}") from None
-        coef = np.ascontiguousarray(c.reshape(ncoef, nspec, n3)[:, perm], dtype=dtype)
+        ibool, geom, coef = element_arrays(mesh, law, dtype, perm)
+        ncoef = coef.shape[0]
         return cls(ibool=ibool, geom=geom, coef=coef.reshape(ncoef, nspec, 1, 1, n3),
                    block_starts=block_starts, color_starts=color_starts, order=mesh.order,
                    nglob=mesh.nglob, stress_point=law_stress_point(law), ncomp=law.ncomp)
@@ -399,10 +380,5 @@ class NumbaOperator:
         return out
 
     def bytes_per_element(self) -> float:
-        """Bytes one application must move per element, at the memory minimum: geometry (9 inverse
-        Jacobian terms and jw), coefficients and ibool read once per element point; u read once
-        and f read and written once per global point (nglob / nspec points per element)."""
-        s = self.dtype.itemsize
-        n3 = (self.order + 1) ** 3
-        per_point = (GEOMETRY_ROWS + self.ncoef) * s + 4
-        return n3 * per_point + self.nglob / self.nspec * self.ncomp * s * 3
+        """Bytes one application must move per element at the memory minimum (see element_arrays)."""
+        return bytes_per_element(self.order, self.ncoef, self.ncomp, self.nglob / self.nspec, self.dtype.itemsize)

@@ -10,42 +10,11 @@ from sem.physics.isotropic import IsotropicElastic
 from sem.physics.numba_operator import NumbaOperator, law_stress_point
 from sem.physics.operator import OperatorArrays, internal_forces
 from sem.physics.transverse import TransverselyIsotropic
+from helpers import LAWS, acoustic, curved_box, isotropic
 
 TOL = {np.float64: 1e-12, np.float32: 1e-5}
 
 
-def curved_box(order, elements=(2, 3, 2)):
-    def deform(x):
-        y = x.copy()
-        y[..., 0] += 0.06 * np.sin(2.0 * x[..., 1]) * np.cos(1.3 * x[..., 2])
-        y[..., 1] += 0.05 * np.sin(1.7 * x[..., 2] + x[..., 0])
-        y[..., 2] += 0.04 * np.cos(2.2 * x[..., 0]) * (1.0 + x[..., 1])
-        return y
-    return sem.mesh.box(size=(1.0, 1.2, 0.9), elements=elements, order=order, deform=deform)
-
-
-def isotropic(shape, rng):
-    vs = 1500.0 + 500.0 * rng.random(shape)
-    return IsotropicElastic(vp=vs * (1.8 + 0.3 * rng.random(shape)), vs=vs, rho=2000.0 + 1000.0 * rng.random(shape))
-
-
-def transverse(shape, rng):
-    def r(lo, hi):
-        return lo + (hi - lo) * rng.random(shape)
-    return TransverselyIsotropic(vpv=r(5800, 6200), vph=r(5900, 6400), vsv=r(3300, 3500), vsh=r(3400, 3700),
-                                 eta=r(0.85, 1.0), rho=r(2600, 3300), axis=rng.standard_normal(shape + (3,)))
-
-
-def anisotropic(shape, rng):
-    mandel = np.array([1.0, 1.0, 1.0, np.sqrt(2.0), np.sqrt(2.0), np.sqrt(2.0)])
-    b = rng.standard_normal(shape + (6, 6))
-    m = (b @ b.swapaxes(-1, -2) + 6.0 * np.eye(6)) * 5e9          # positive-definite Mandel matrices
-    c66 = m / (mandel[:, None] * mandel[None, :])                  # Voigt form
-    c21 = upper_triangle(c66)
-    return Anisotropic21(rho=2500.0 + 500.0 * rng.random(shape), **dict(zip(CIJ_NAMES, c21)))
-
-
-LAWS = {"isotropic": isotropic, "transverse": transverse, "anisotropic21": anisotropic}
 
 
 def relerr(a, b):
@@ -165,11 +134,6 @@ def test_rejects_wrong_layout_or_dtype():
 
 
 # ---- the fluid: the same skeleton with one field component (the potential chi) ----------------
-
-def acoustic(shape, rng):
-    from sem.physics.acoustic import Acoustic
-    return Acoustic(vp=1000.0 + 800.0 * rng.random(shape), rho=800.0 + 12000.0 * rng.random(shape))
-
 
 def compare_fluid(order, dtype, block_size=2, seed=10):
     rng = np.random.default_rng(seed)
