@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import numpy as np
 
 BACKENDS = ("numpy", "numba", "cupy")
@@ -56,3 +59,37 @@ def resolve_dtype(dtype, backend: str):
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
     return dt
+
+
+def gpu_available() -> bool:
+    """Whether CuPy is installed and sees at least one CUDA device."""
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:                                  # ImportError, or CUDA errors without a driver
+        return False
+
+
+def kernel_dir() -> Path:
+    """The folder of the CUDA sources: kernels/ of a source checkout, else sem.kernels of a wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "kernels", here / "kernels"):
+        if (candidate / "internal_forces.cu").is_file():
+            return candidate
+    from importlib.resources import files
+    return Path(str(files("sem.kernels")))
+
+
+@functools.lru_cache(maxsize=None)
+def cuda_module(filename: str, name_expressions: tuple[str, ...]):
+    """The CuPy RawModule of kernels/`filename`, compiled by NVRTC for the current device with the
+    given template instantiations (e.g. "internal_forces<float,5,Isotropic<float>>"); cached per process."""
+    import cupy
+    folder = kernel_dir()
+    return cupy.RawModule(code=(folder / filename).read_text(), options=("-std=c++17", f"-I{folder}"),
+                          name_expressions=tuple(name_expressions))
+
+
+def cuda_type(dtype) -> str:
+    """The C type name of a float dtype: 'float' or 'double'."""
+    return {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}[np.dtype(dtype)]

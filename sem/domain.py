@@ -13,12 +13,15 @@ from . import backend as bk
 
 
 def build_operator(mesh, law, backend: str, dtype):
-    """The stiffness operator: the compiled Numba path on 'numba' (every law: the elastic ones on
-    the displacement, the acoustic one on the fluid potential), else the array reference (numpy or
-    cupy)."""
+    """The stiffness operator: the compiled Numba path on 'numba', the CUDA kernels on 'cupy' (every
+    law: the elastic ones on the displacement, the acoustic one on the fluid potential), else the
+    array reference (numpy; also cupy for a law without a CUDA point law)."""
     if backend == "numba":
         from .physics.numba_operator import NumbaOperator
         return NumbaOperator.build(mesh, law, dtype=dtype)
+    if backend == "cupy" and law.cuda_law is not None:
+        from .physics.cuda_operator import CudaOperator
+        return CudaOperator.build(mesh, law, dtype=dtype)
     from .physics.operator import ReferenceOperator
     xp = bk.get_xp("numpy" if backend == "numba" else backend)
     return ReferenceOperator.build(mesh, law, xp=xp, dtype=dtype)

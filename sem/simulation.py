@@ -64,7 +64,8 @@ class Simulation:
          is refused before any step.
     boundaries : "free" (all faces free), "absorbing" (every outer side but the mesh's free surface:
                  the top of a box, the surface of a chunk), or a list of side-set names to make absorbing.
-    backend : "auto" (= "numba" on CPU), "numba", "numpy" (array reference), "cupy".
+    backend : "auto" ("cupy" where CuPy sees a GPU, else "numba"), "numba" (compiled CPU kernels),
+              "numpy" (array reference), "cupy" (CUDA kernels, kernels/*.cu).
     dtype : "float32" | "float64"; default float64 on CPU, float32 on GPU.
     record : "displacement" | "velocity" | "acceleration".
     progress : None (a bar for runs longer than ~2 s), True or False.
@@ -80,7 +81,7 @@ class Simulation:
         if record not in RECORD:
             raise ValueError(f"record must be one of {RECORD}, got {record!r}")
         if backend == "auto":
-            backend = "numba"
+            backend = "cupy" if bk.gpu_available() else "numba"
         bk.get_xp(backend)
         self.mesh, self.model = mesh, model
         self.backend = backend
@@ -178,17 +179,20 @@ class Simulation:
         """
         xp = bk.get_xp(self.backend)
         dt, dtype = self.dt, self.dtype
-        predict, correct = newmark.steppers(self.backend)
+        stepper = newmark.Newmark(self.backend)
+        gpu = self.backend == "cupy"
+        if gpu:
+            from . import cuda_passes
         solid, fluid = self.solid, self.fluid
         op_s = solid.operator(self.backend, dtype)
         mass_s = solid.mass()
         minv_s = xp.asarray(1.0 / mass_s, dtype=dtype)
         absorbing = AbsorbingBoundary(solid.mesh, solid.law, self.absorbing_sides).prepare(mass_s, dt, xp, dtype)
-        src_idx = xp.asarray(self.sources.idx)
-        src_w = xp.asarray(self.sources.w, dtype=dtype)
-        src_owner = xp.asarray(self.sources.owner)
-        stf = xp.asarray(self.sources.time_functions(self.times), dtype=dtype)   # (nsrc, nt)
-        rec_idx = xp.asarray(self.receivers.idx)
+        src_idx = xp.asarray(self.sources.idx, dtype=np.int64)
+        src_w = xp.ascontiguousarray(xp.asarray(self.sources.w, dtype=dtype))
+        src_owner = xp.asarray(self.sources.owner, dtype=np.int64)
+        stf = xp.ascontiguousarray(xp.asarray(self.sources.time_functions(self.times), dtype=dtype))   # (nsrc, nt)
+        rec_idx = xp.asarray(self.receivers.idx, dtype=np.int64)
         rec_w = xp.asarray(self.receivers.w, dtype=dtype)
         nrec = len(self.receivers)
         seis = xp.zeros((self.nt, 3, nrec), dtype=dtype)
@@ -216,6 +220,11 @@ class Simulation:
             op_s.internal_forces(u, out=r)
             if fluid is not None:
                 coupling.add_pressure(chi_dd, r)
+            if gpu:
+                cuda_passes.inject(r, src_idx, src_w, src_owner, stf, step)
+                if len(absorbing.idx):
+                    cuda_passes.absorbing(r, v, absorbing.idx_dev, absorbing.c_dev, absorbing.b_dev)
+                return
             if src_idx.size:
                 vals = src_w * stf[src_owner, step][None, :]
                 for c in range(3):
@@ -224,23 +233,26 @@ class Simulation:
             absorbing.solve(r, xp)
 
         def step_fields(n):
-            """One Newmark step to t_n (n = 0: the initial accelerations only); False on NaN/Inf."""
+            """One Newmark step to t_n (n = 0: the initial accelerations only); a non-finite
+            displacement is noted by the stepper (see Newmark.bad_step)."""
             h = dt if n else 0.0
-            ok = True
             if n:
-                predict(u, v, a, dt)
+                stepper.predict(u, v, a, dt)
             if fluid is not None:
                 if n:
-                    predict(chi, chi_d, chi_dd, dt)
+                    stepper.predict(chi, chi_d, chi_dd, dt)
                 fluid_residual(chi_dd)                   # uses the predicted u_{n+1}
-                ok = correct(chi, chi_d, chi_dd, minv_f, h)
+                stepper.correct(chi, chi_d, chi_dd, minv_f, h, n)
             solid_residual(n, a)                         # uses the new chi_dd_{n+1}
-            return correct(u, v, a, minv_s, h) and ok
+            stepper.correct(u, v, a, minv_s, h, n)
 
         def record(step):
             if nrec:
                 field = {"displacement": u, "velocity": v, "acceleration": a}[self.record]
-                seis[step] = (field[:, rec_idx] * rec_w[None]).sum(-1)
+                if gpu:
+                    cuda_passes.record(seis, field, rec_idx, rec_w, step)
+                else:
+                    seis[step] = (field[:, rec_idx] * rec_w[None]).sum(-1)
 
         def fields():
             out = {"u": u, "v": v, "a": a}
@@ -254,11 +266,14 @@ class Simulation:
         wall = _time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):       # a blow-up is reported below
             for n in range(1, self.nt):
-                if not step_fields(n):
-                    if bar is not None:
-                        bar.close()
-                    raise InstabilityError(f"the wavefield became NaN/Inf at step {n} of {self.nt - 1} "
-                                           f"(t = {self.times[n]:.6g} s); dt = {dt:.6g} s may be unstable")
+                step_fields(n)
+                if n % stepper.check_every == 0 or n == self.nt - 1:
+                    bad = stepper.bad_step()
+                    if bad is not None:
+                        if bar is not None:
+                            bar.close()
+                        raise InstabilityError(f"the wavefield became NaN/Inf at step {bad} of {self.nt - 1} "
+                                               f"(t = {self.times[bad]:.6g} s); dt = {dt:.6g} s may be unstable")
                 record(n)
                 if callback is not None:
                     callback(n, self.times[n], fields())

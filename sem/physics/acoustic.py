@@ -17,6 +17,7 @@ class Acoustic(ElasticLaw):
     """Parameters vp (m/s) and rho (kg/m^3); coefficient 1/rho (m^3/kg)."""
 
     name = "acoustic"
+    cuda_law = "Acoustic"          # its point law in kernels/acoustic.cuh
     parameters = {"vp": "m/s", "rho": "kg/m^3"}
     coefficient_names = ("inv_rho",)
     ncomp = 1

@@ -77,6 +77,7 @@ class Anisotropic21(ElasticLaw):
     """Full anisotropy: parameters c11 ... c66 (21 of them, Pa) and rho (kg/m^3)."""
 
     name = "anisotropic21"
+    cuda_law = "Anisotropic"          # its point law in kernels/anisotropic.cuh
     parameters = {**{n: "Pa" for n in CIJ_NAMES}, "rho": "kg/m^3"}
     coefficient_names = CIJ_NAMES
 

@@ -11,6 +11,7 @@ class IsotropicElastic(ElasticLaw):
     """Parameters vp, vs (m/s) and rho (kg/m^3); coefficients (lambda, mu) in Pa."""
 
     name = "isotropic"
+    cuda_law = "Isotropic"          # its point law in kernels/isotropic.cuh
     parameters = {"vp": "m/s", "vs": "m/s", "rho": "kg/m^3"}
     coefficient_names = ("lambda", "mu")
 

@@ -19,6 +19,8 @@ class ElasticLaw:
     coefficient_names: tuple[str, ...] = ()
     #: field components: 3 for a displacement vector, 1 for the fluid potential
     ncomp = 3
+    #: the name of the law's point struct in kernels/*.cuh (the CUDA operator is specialised for it)
+    cuda_law: str | None = None
 
     def __init__(self, **values):
         missing = set(self.parameters) - set(values)

@@ -38,6 +38,7 @@ class TransverselyIsotropic(ElasticLaw):
     """Parameters vpv, vph, vsv, vsh (m/s), eta (1), rho (kg/m^3), axis (..., 3) unit vectors."""
 
     name = "transversely_isotropic"
+    cuda_law = "TransverselyIsotropic"          # its point law in kernels/transverse.cuh
     parameters = {"vpv": "m/s", "vph": "m/s", "vsv": "m/s", "vsh": "m/s", "eta": "1",
                   "rho": "kg/m^3", "axis": "unit vector"}
     coefficient_names = ("A", "C", "L", "N", "F", "s1", "s2", "s3")

@@ -1,0 +1,73 @@
+"""The per-point passes of one time step on the GPU: thin launchers of kernels/time_step.cu.
+
+Each pass is one kernel launch that reads and writes every value it touches once:
+  predict(u, v, a, dt)                    u += dt v + dt^2/2 a; v += dt/2 a; a = 0
+  correct(u, v, a, minv, dt, step, bad)   a = -minv a; v += dt/2 a; bad[0] = min(bad[0], step) where u is not finite
+  absorbing(r, v, idx, c, b)              r[:, idx] = b (r[:, idx] + c v[:, idx])   (3x3 blocks)
+  inject(r, idx, w, owner, stf, step)     r[c, idx] -= w[c] stf[owner, step]
+  record(seis, field, idx, w, step)       seis[step, c, rec] = sum_p w[rec, p] field[c, idx[rec, p]]
+Fields are cupy arrays (ncomp, nglob) in one float dtype; index arrays int64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import cuda_module, cuda_type
+
+KERNELS = ("newmark_predict", "newmark_correct", "absorbing_apply", "inject_sources", "record_receivers")
+THREADS = 256
+
+
+def _kernel(name, dtype):
+    t = cuda_type(dtype)
+    expr = tuple(f"{k}<{t}>" for k in KERNELS)
+    return cuda_module("time_step.cu", expr).get_function(f"{name}<{t}>")
+
+
+def _blocks(n, grid_stride=False):
+    """Blocks of THREADS for n items; a grid-stride pass uses at most 16 blocks per multiprocessor."""
+    nb = max(1, -(-int(n) // THREADS))
+    if grid_stride:
+        import cupy
+        nb = min(nb, 16 * cupy.cuda.Device().attributes["MultiProcessorCount"])
+    return (nb,)
+
+
+def _scalar(x, dtype):
+    return np.dtype(dtype).type(x)
+
+
+def predict(u, v, a, dt):
+    n = u.size
+    _kernel("newmark_predict", u.dtype)(_blocks(n, True), (THREADS,), (u, v, a, np.int64(n), _scalar(dt, u.dtype)))
+
+
+def correct(u, v, a, minv, dt, step, bad):
+    ncomp, nglob = u.shape
+    _kernel("newmark_correct", u.dtype)(_blocks(nglob, True), (THREADS,),
+                                        (u, v, a, minv, np.int32(ncomp), np.int64(nglob),
+                                         _scalar(dt, u.dtype), np.int32(step), bad))
+
+
+def absorbing(r, v, idx, c, b):
+    nb = idx.size
+    if nb:
+        _kernel("absorbing_apply", r.dtype)(_blocks(nb), (THREADS,),
+                                            (r, v, idx, c, b, np.int64(nb), np.int64(r.shape[1])))
+
+
+def inject(r, idx, w, owner, stf, step):
+    nnz = idx.size
+    if nnz:
+        _kernel("inject_sources", r.dtype)(_blocks(nnz), (THREADS,),
+                                           (r, idx, w, owner, stf, np.int64(nnz), np.int64(r.shape[1]),
+                                            np.int32(stf.shape[1]), np.int32(step)))
+
+
+def record(seis, field, idx, w, step):
+    nrec, npts = idx.shape
+    if nrec:
+        _kernel("record_receivers", field.dtype)(_blocks(3 * nrec), (THREADS,),
+                                                 (seis, field, idx, w, np.int32(nrec), np.int32(npts),
+                                                  np.int64(field.shape[1]), np.int32(step)))

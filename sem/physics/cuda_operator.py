@@ -1,0 +1,77 @@
+"""The stiffness operator, GPU fast path: kernels/internal_forces.cu through CuPy.
+
+One fused kernel per (law, order, dtype): gather, reference gradient, physical gradient, the law's
+point function (kernels/<law>.cuh, selected by `law.cuda_law`), weighted flux, divergence and an
+atomic scatter-add. Same semantics as the reference `sem.physics.operator.internal_forces` (the
+oracle, tests/gpu/test_kernels.py). The element arrays share the Numba operator's layout
+(sem.physics.element_arrays), in mesh order.
+
+Usage:
+    op = CudaOperator.build(mesh, law, dtype=np.float32)
+    f = op.internal_forces(u)          # u (ncomp, nglob) C-contiguous cupy array; or internal_forces(u, out)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import basis
+from ..backend import cuda_module, cuda_type
+from .element_arrays import bytes_per_element, element_arrays
+
+
+def kernel_name(law_struct: str, order: int, dtype) -> str:
+    """The template instantiation, e.g. 'internal_forces<float,5,Isotropic<float>>'."""
+    t = cuda_type(dtype)
+    return f"internal_forces<{t},{order + 1},{law_struct}<{t}>>"
+
+
+class CudaOperator:
+    """K u for one mesh and one law on the GPU; arrays on the current CuPy device."""
+
+    def __init__(self, *, ibool, geom, coef, d, order, nglob, law_struct, ncomp):
+        import cupy
+        self.ibool, self.geom, self.coef, self.d = ibool, geom, coef, d
+        self.order, self.nglob, self.ncomp = int(order), int(nglob), int(ncomp)
+        self.nspec = int(ibool.shape[0])
+        self.ncoef = int(coef.shape[0])
+        self.dtype = np.dtype(geom.dtype)
+        self.name = kernel_name(law_struct, self.order, self.dtype)
+        self.kernel = cuda_module("internal_forces.cu", (self.name,)).get_function(self.name)
+        self._xp = cupy
+
+    @classmethod
+    def build(cls, mesh, law, dtype=np.float32):
+        """Copy the element arrays of `mesh` and `law` to the device in `dtype` (float32 or float64)."""
+        import cupy
+        if law.cuda_law is None:
+            raise ValueError(f"law {type(law).__name__} has no CUDA point law (cuda_law); use backend 'numpy'")
+        if not 1 <= mesh.order <= 8:
+            raise ValueError(f"the CUDA operator supports orders 1..8, got {mesh.order}")
+        ibool, geom, coef = element_arrays(mesh, law, dtype)
+        d = basis.derivative_matrix(mesh.order).astype(dtype)
+        return cls(ibool=cupy.asarray(ibool), geom=cupy.asarray(geom), coef=cupy.asarray(coef),
+                   d=cupy.asarray(d), order=mesh.order, nglob=mesh.nglob, law_struct=law.cuda_law,
+                   ncomp=law.ncomp)
+
+    def internal_forces(self, u, out=None):
+        """K u for u (ncomp, nglob) C-contiguous on the device, in the operator dtype; added into `out` if given."""
+        xp = self._xp
+        shape = (self.ncomp, self.nglob)
+        for name, arr in (("u", u), ("out", out)):
+            if arr is None:
+                continue
+            if (not isinstance(arr, xp.ndarray) or arr.shape != shape or arr.dtype != self.dtype
+                    or not arr.flags.c_contiguous):
+                raise ValueError(f"{name} must be a C-contiguous {shape} {self.dtype} cupy array, "
+                                 f"got {type(arr).__name__} {getattr(arr, 'shape', None)} {getattr(arr, 'dtype', None)}")
+        if out is None:
+            out = xp.zeros_like(u)
+        n3 = (self.order + 1) ** 3
+        self.kernel((self.nspec,), (n3,), (u, out, self.ibool, self.geom, self.coef, self.d,
+                                           np.int32(self.nspec), np.int64(self.nglob)))
+        return out
+
+    def bytes_per_element(self) -> float:
+        """Bytes one application must move per element at the memory minimum (see element_arrays)."""
+        return bytes_per_element(self.order, self.ncoef, self.ncomp, self.nglob / self.nspec, self.dtype.itemsize)

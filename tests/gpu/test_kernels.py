@@ -1,0 +1,120 @@
+"""Every CUDA kernel against the reference path, on fresh random inputs (issue 6, check a).
+
+Tolerances (max-norm error relative to the largest reference value): float64 1e-12 (rounding of
+sums of ~10^2 terms, ~1e-14, with margin), float32 1e-5 (single rounding, ~1e-7 per operation,
+over the same sums). Outputs are poisoned before each launch: accumulating kernels start from
+random values that are subtracted afterwards (an unwritten entry then shows as a missing K u),
+overwriting ones from NaN.
+"""
+
+import numpy as np
+import pytest
+
+from helpers import LAWS, acoustic, curved_box
+
+TOL = {np.float64: 1e-12, np.float32: 1e-5}
+pytestmark = pytest.mark.gpu
+
+
+def relerr(a, b):
+    return float(np.abs(np.asarray(a, dtype=np.float64) - b).max() / np.abs(b).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("law_name, order", [("isotropic", 1), ("isotropic", 4), ("isotropic", 8),
+                                             ("transverse", 4), ("anisotropic21", 4), ("anisotropic21", 2),
+                                             ("acoustic", 4), ("acoustic", 7)])
+def test_internal_forces_match_reference(law_name, order, dtype):
+    import cupy
+    from sem.physics.cuda_operator import CudaOperator
+    from sem.physics.operator import OperatorArrays, internal_forces
+    rng = np.random.default_rng(hash((law_name, order)) % 2**32)
+    mesh = curved_box(order, elements=(3, 2, 3))
+    law = (acoustic if law_name == "acoustic" else LAWS[law_name])(mesh.ibool.shape, rng)
+    op = CudaOperator.build(mesh, law, dtype=dtype)
+    u = rng.standard_normal((law.ncomp, mesh.nglob)).astype(dtype)
+    ref = internal_forces(u.astype(np.float64), OperatorArrays.build(mesh, law))
+    poison = (rng.standard_normal(u.shape) * np.abs(ref).max()).astype(dtype)
+    out = cupy.asarray(poison)
+    op.internal_forces(cupy.asarray(u), out=out)
+    got = out.get().astype(np.float64) - poison
+    assert relerr(got, ref) < TOL[dtype]
+    fresh = op.internal_forces(cupy.asarray(u)).get()           # out=None allocates zeros
+    assert relerr(fresh, ref) < TOL[dtype]
+
+
+def test_operator_rejects_host_arrays_and_wrong_dtype():
+    import cupy
+    from sem.physics.cuda_operator import CudaOperator
+    mesh = curved_box(2)
+    op = CudaOperator.build(mesh, LAWS["isotropic"](mesh.ibool.shape, np.random.default_rng(1)), dtype=np.float32)
+    with pytest.raises(ValueError, match="cupy array"):
+        op.internal_forces(np.zeros((3, mesh.nglob), np.float32))
+    with pytest.raises(ValueError, match="float32"):
+        op.internal_forces(cupy.zeros((3, mesh.nglob), np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_newmark_passes_match_formulas(dtype):
+    import cupy
+    from sem import cuda_passes
+    rng = np.random.default_rng(7)
+    ncomp, nglob, dt = 3, 100_003, 0.37
+    u, v, a = (rng.standard_normal((ncomp, nglob)).astype(dtype) for _ in range(3))
+    minv = (0.5 + rng.random(nglob)).astype(dtype)
+    du, dv, da = cupy.asarray(u), cupy.asarray(v), cupy.asarray(a)
+    cuda_passes.predict(du, dv, da, dt)
+    up, vp = u + dt * v + 0.5 * dt * dt * a, v + 0.5 * dt * a
+    assert relerr(du.get(), up) < TOL[dtype] and relerr(dv.get(), vp) < TOL[dtype]
+    assert not da.get().any()
+    r = rng.standard_normal((ncomp, nglob)).astype(dtype)
+    da[...] = cupy.asarray(r)
+    bad = cupy.full(1, np.iinfo(np.int32).max, dtype=np.int32)
+    cuda_passes.correct(du, dv, da, cupy.asarray(minv), dt, 5, bad)
+    ac = -minv * r
+    assert relerr(da.get(), ac) < TOL[dtype] and relerr(dv.get(), vp + 0.5 * dt * ac) < TOL[dtype]
+    assert int(bad.get()[0]) == np.iinfo(np.int32).max                  # all finite: no step noted
+    da[1, 777] = np.nan
+    cuda_passes.correct(du, dv, da, cupy.asarray(minv), dt, 9, bad)
+    cuda_passes.correct(du, dv, da, cupy.asarray(minv), dt, 12, bad)
+    assert int(bad.get()[0]) == 9                                       # the first step with a NaN
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_absorbing_sources_and_receivers_match_reference(dtype):
+    import cupy
+    from sem import cuda_passes
+    rng = np.random.default_rng(11)
+    nglob, nb = 5000, 700
+    r, v = (rng.standard_normal((3, nglob)).astype(dtype) for _ in range(2))
+    idx = rng.choice(nglob, nb, replace=False).astype(np.int64)
+    c, b = (rng.standard_normal((nb, 3, 3)).astype(dtype) for _ in range(2))
+    dr = cupy.asarray(r)
+    cuda_passes.absorbing(dr, cupy.asarray(v), cupy.asarray(idx), cupy.asarray(c), cupy.asarray(b))
+    ref = r.astype(np.float64)
+    ref[:, idx] = np.einsum("bij,jb->ib", b, ref[:, idx] + np.einsum("bij,jb->ib", c, v[:, idx]))
+    assert relerr(dr.get(), ref) < TOL[dtype]
+
+    # sources: repeated points must sum (atomics), every source uses its own row of stf
+    nnz, nsrc, nt, step = 300, 3, 40, 17
+    sidx = rng.integers(0, 50, nnz).astype(np.int64)
+    w = rng.standard_normal((3, nnz)).astype(dtype)
+    owner = rng.integers(0, nsrc, nnz).astype(np.int64)
+    stf = rng.standard_normal((nsrc, nt)).astype(dtype)
+    dr = cupy.asarray(r)
+    cuda_passes.inject(dr, cupy.asarray(sidx), cupy.asarray(w), cupy.asarray(owner), cupy.asarray(stf), step)
+    ref = r.astype(np.float64)
+    for c_ in range(3):
+        np.add.at(ref[c_], sidx, -w[c_] * stf[owner, step])
+    assert relerr(dr.get(), ref) < TOL[dtype]
+
+    # receivers: only row `step` of the NaN-poisoned buffer is written
+    nrec, npts = 7, 125
+    ridx = rng.integers(0, nglob, (nrec, npts)).astype(np.int64)
+    rw = rng.standard_normal((nrec, npts)).astype(dtype)
+    seis = cupy.full((nt, 3, nrec), np.nan, dtype=dtype)
+    cuda_passes.record(seis, cupy.asarray(v), cupy.asarray(ridx), cupy.asarray(rw), step)
+    got = seis.get()
+    ref = (v.astype(np.float64)[:, ridx] * rw[None]).sum(-1)
+    assert relerr(got[step], ref) < TOL[dtype]
+    assert np.isnan(np.delete(got, step, axis=0)).all()
