@@ -42,10 +42,12 @@ def main():
     ap.add_argument("--model", choices=["light", "prem"], default="light")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--dtype", default="float64")
+    ap.add_argument("--backend", default="auto", help="auto | numba | cupy | numpy")
     a = ap.parse_args()
     earth = earth_model(a.model)
     honour = None if a.model == "light" else "auto"
-    print(f"# model {earth.name}, order 4, 5 points per wavelength, {numba.config.NUMBA_NUM_THREADS} threads")
+    print(f"# model {earth.name}, order 4, 5 points per wavelength, {numba.config.NUMBA_NUM_THREADS} threads, "
+          f"backend {a.backend}")
     print(f"{'T (s)':>6} {'elements':>10} {'dt (s)':>7} {'el-steps/s':>11} | {'SPECFEM NEX':>11} "
           f"{'elements':>10} {'el-steps/s':>11} {'ratio':>6}")
     for period in sorted(set(a.build) | set(a.estimate), reverse=True):
@@ -64,11 +66,11 @@ def main():
         src = sem.MomentTensorSource.geographic(5.0, 0.0, 12.0, 1e20, -5e19, -5e19, 0, 0, 0,
                                                 sem.stf.Gaussian(half_duration=50.0))
         sim = sem.Simulation(mesh, model, [src], [sem.Receiver.geographic(40.0, 30.0)], duration=1.0,
-                             dtype=a.dtype, progress=False)
+                             dtype=a.dtype, backend=a.backend, progress=False)
         per_step, _ = seconds_per_step(sim, a.steps)
         n30 = int(np.ceil(1800.0 / sim.dt))
         print(f"mesh + model built in {t_mesh:.1f} s; dt {sim.dt:.3f} s; {per_step * 1e3:.0f} ms per step "
-              f"({1e9 * per_step / mesh.nspec:.0f} ns per element per step, {a.dtype}); a 30-minute simulation: "
+              f"({1e9 * per_step / mesh.nspec:.1f} ns per element per step, {a.dtype}, {sim.backend}); a 30-minute simulation: "
               f"{n30} steps, {n30 * per_step:.0f} s on this machine")
 
 

@@ -65,7 +65,7 @@ def structured_ibool(shape, order):
     return ibool, (nx * order + 1) * gy * gz
 
 
-def synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, seed=0):
+def synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, seed=0, options=()):
     """A CudaOperator on made-up, finite geometry and coefficients of the real shapes."""
     import cupy
     from sem import basis
@@ -79,25 +79,26 @@ def synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, see
     coef = rs.uniform(1.0, 2.0, (ncoef, nspec, n3), dtype=np.float32).astype(dtype)
     d = cupy.asarray(basis.derivative_matrix(order), dtype=dtype)
     return CudaOperator(ibool=ibool, geom=geom, coef=coef, d=d, order=order, nglob=nglob,
-                        law_struct=law_struct, ncomp=ncomp)
+                        law_struct=law_struct, ncomp=ncomp, options=options)
 
 
 LAWS = {"isotropic": ("Isotropic", 2, 3), "transverse": ("TransverselyIsotropic", 8, 3),
         "anisotropic21": ("Anisotropic", 21, 3), "acoustic": ("Acoustic", 1, 1)}
 
 
-def bench_law(name, dtype, shape, order, reps, bandwidth):
+def bench_law(name, dtype, shape, order, reps, bandwidth, options=()):
     import cupy
     from sem import cuda_passes
     law_struct, ncoef, ncomp = LAWS[name]
     ibool, nglob = structured_ibool(shape, order)
-    op = synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype)
+    op = synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, options=options)
     nspec, n3, s = op.nspec, (order + 1) ** 3, np.dtype(dtype).itemsize
     rs = cupy.random.RandomState(1)
     u, v = (rs.standard_normal((ncomp, nglob), dtype=np.float32).astype(dtype) * 1e-3 for _ in range(2))
     a = cupy.zeros_like(u)
-    minv = cupy.ones(nglob, dtype=dtype)
+    minv = rs.uniform(0.5, 1.5, nglob, dtype=np.float32).astype(dtype)
     bad = cupy.full(1, np.iinfo(np.int32).max, dtype=np.int32)
+    counter = cuda_passes.step_counter(7)
     src_idx = cupy.arange(n3, dtype=np.int64) + nglob // 2
     src_w = cupy.ones((3, n3), dtype=dtype)
     src_owner = cupy.zeros(n3, dtype=np.int64)
@@ -111,16 +112,16 @@ def bench_law(name, dtype, shape, order, reps, bandwidth):
         cuda_passes.predict(u, v, a, dt)
         op.internal_forces(u, out=a)
         if ncomp == 3:
-            cuda_passes.inject(a, src_idx, src_w, src_owner, stf, 7)
-        cuda_passes.correct(u, v, a, minv, dt, 7, bad)
+            cuda_passes.inject(a, src_idx, src_w, src_owner, stf, counter)
+        cuda_passes.correct(u, v, a, minv, dt, counter, bad)
         if ncomp == 3:
-            cuda_passes.record(seis, u, rec_idx, rec_w, 7)
+            cuda_passes.record(seis, u, rec_idx, rec_w, counter)
 
     field = ncomp * nglob * s
     kernels = {
         "forces": (lambda: op.internal_forces(u, out=a), op.bytes_per_element() * nspec),
         "predict": (lambda: cuda_passes.predict(u, v, a, dt), 6 * field),            # u v a read, u v a written
-        "correct": (lambda: cuda_passes.correct(u, v, a, minv, dt, 7, bad), 4 * field + nglob * s),  # a v r/w, minv
+        "correct": (lambda: cuda_passes.correct(u, v, a, minv, dt, counter, bad), 4 * field + nglob * s),  # a v r/w, minv
     }
     rows = []
     for kname, (fn, nbytes) in kernels.items():
@@ -148,6 +149,8 @@ def main():
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--laws", default="isotropic,transverse,anisotropic21,acoustic")
     p.add_argument("--dtypes", default="float32,float64")
+    p.add_argument("--min-blocks", type=int, default=0,
+                   help="compile the forces kernel for at least this many blocks per SM (register cap)")
     p.add_argument("--json")
     args = p.parse_args()
     props = cupy.cuda.runtime.getDeviceProperties(0)
@@ -159,7 +162,8 @@ def main():
     rows = []
     for dtype in args.dtypes.split(","):
         for law in args.laws.split(","):
-            rows += bench_law(law, np.dtype(dtype), shape, args.order, args.reps, bw)
+            opts = (f"-DSEM_FORCES_MIN_BLOCKS={args.min_blocks}",) if args.min_blocks else ()
+            rows += bench_law(law, np.dtype(dtype), shape, args.order, args.reps, bw, opts)
             r = rows[-1]
             print(f"  {law:14s} {dtype}: step {r['ns_per_el']:.2f} ns/el, {r['frac_bw']:.0%} of bandwidth", flush=True)
     print(f"\norder {args.order}, {rows[0]['nspec']} elements; ns/el = ns per element per step")

@@ -23,8 +23,13 @@
 #include "anisotropic.cuh"
 #include "acoustic.cuh"
 
+// Blocks per multiprocessor the compiler must allow for (registers): 0 leaves it free.
+#ifndef SEM_FORCES_MIN_BLOCKS
+#define SEM_FORCES_MIN_BLOCKS 0
+#endif
+
 template <typename T, int NGLL, class Law>
-__global__ void __launch_bounds__(NGLL * NGLL * NGLL)
+__global__ void __launch_bounds__(NGLL * NGLL * NGLL, SEM_FORCES_MIN_BLOCKS)
 internal_forces(const T* __restrict__ u, T* __restrict__ out, const int* __restrict__ ibool,
                 const T* __restrict__ geom, const T* __restrict__ coef, const T* __restrict__ d,
                 int nspec, long long nglob)

@@ -4,7 +4,11 @@
 //   absorbing_apply   r = B (r + C v) at absorbing-boundary points (3x3 blocks)
 //   inject_sources    r[c, idx] -= w[c] * stf[owner, step]
 //   record_receivers  seis[step, c, rec] = sum_p w[rec, p] field[c, idx[rec, p]]
+//   coupling_pressure / coupling_displacement   the solid-fluid terms C chi_dd and -C^T u
+//   advance_step      step += 1
 // Fields are (ncomp, nglob), component-major; each pass reads and writes every value once.
+// The step number lives in device memory (`step`, one int), so that one step's launches can be
+// captured once in a CUDA graph and replayed for every step.
 
 template <typename T>
 __global__ void newmark_predict(T* __restrict__ u, T* __restrict__ v, T* __restrict__ a, long long n, T dt)
@@ -18,26 +22,33 @@ __global__ void newmark_predict(T* __restrict__ u, T* __restrict__ v, T* __restr
     }
 }
 
-// a (ncomp, nglob) holds the assembled residual r on entry. bad_step: atomicMin'ed with `step`
-// where u is not finite, so the host can stop the run with the step number without a per-step sync.
-template <typename T>
-__global__ void newmark_correct(const T* __restrict__ u, T* __restrict__ v, T* __restrict__ a,
-                                const T* __restrict__ minv, int ncomp, long long nglob, T dt, int step,
-                                int* __restrict__ bad_step)
+// a (NC, nglob) holds the assembled residual r on entry. bad_step: atomicMin'ed with `step` where
+// a is not finite, so the host can stop the run with the step number without a per-step sync.
+// NC (the field components) is a compile-time constant so that the component loads are all in flight
+// at once (a run-time loop measured 60% of bandwidth, against 88% for predict).
+template <typename T, int NC>
+__global__ void newmark_correct(T* __restrict__ v, T* __restrict__ a, const T* __restrict__ minv,
+                                long long nglob, T dt, const int* __restrict__ step, int* __restrict__ bad_step)
 {
     const T half = T(0.5) * dt;
     bool finite = true;
     for (long long q = blockIdx.x * (long long)blockDim.x + threadIdx.x; q < nglob; q += (long long)gridDim.x * blockDim.x) {
         const T m = minv[q];
-        for (int c = 0; c < ncomp; ++c) {
-            const long long o = c * nglob + q;
-            const T ac = -m * a[o];
-            a[o] = ac;
-            v[o] += half * ac;
-            finite = finite && isfinite(ac);         // K u carries any NaN of u into a
+        T ac[NC], vc[NC];
+#pragma unroll
+        for (int c = 0; c < NC; ++c) {
+            ac[c] = a[c * nglob + q];
+            vc[c] = v[c * nglob + q];
+        }
+#pragma unroll
+        for (int c = 0; c < NC; ++c) {
+            ac[c] = -m * ac[c];
+            a[c * nglob + q] = ac[c];
+            v[c * nglob + q] = vc[c] + half * ac[c];
+            finite = finite && isfinite(ac[c]);       // K u carries any NaN of u into a
         }
     }
-    if (!finite) atomicMin(bad_step, step);
+    if (!finite) atomicMin(bad_step, *step);
 }
 
 // b (nb, 3, 3) = (I + dt/2 M^-1 C)^-1 and c (nb, 3, 3) the damping blocks of the nb boundary points idx.
@@ -63,11 +74,11 @@ __global__ void absorbing_apply(T* __restrict__ r, const T* __restrict__ v, cons
 template <typename T>
 __global__ void inject_sources(T* __restrict__ r, const long long* __restrict__ idx, const T* __restrict__ w,
                                const long long* __restrict__ owner, const T* __restrict__ stf,
-                               long long nnz, long long nglob, int nt, int step)
+                               long long nnz, long long nglob, int nt, const int* __restrict__ step)
 {
     const long long q = blockIdx.x * (long long)blockDim.x + threadIdx.x;
     if (q >= nnz) return;
-    const T s = stf[owner[q] * nt + step];
+    const T s = stf[owner[q] * nt + *step];
     const long long g = idx[q];
 #pragma unroll
     for (int c = 0; c < 3; ++c) atomicAdd(r + c * nglob + g, -w[c * nnz + q] * s);
@@ -76,12 +87,41 @@ __global__ void inject_sources(T* __restrict__ r, const long long* __restrict__ 
 // One thread per (receiver, component); idx and w (nrec, npts); seis (nt, 3, nrec).
 template <typename T>
 __global__ void record_receivers(T* __restrict__ seis, const T* __restrict__ field, const long long* __restrict__ idx,
-                                 const T* __restrict__ w, int nrec, int npts, long long nglob, int step)
+                                 const T* __restrict__ w, int nrec, int npts, long long nglob,
+                                 const int* __restrict__ step)
 {
     const int q = blockIdx.x * blockDim.x + threadIdx.x;
     if (q >= 3 * nrec) return;
     const int c = q / nrec, rec = q % nrec;
     T s = T(0);
     for (int p = 0; p < npts; ++p) s += w[(long long)rec * npts + p] * field[c * nglob + idx[(long long)rec * npts + p]];
-    seis[((long long)step * 3 + c) * nrec + rec] = s;
+    seis[((long long)*step * 3 + c) * nrec + rec] = s;
 }
+
+// The coupling matrix C as its interface points q: solid point is[q], fluid point if_[q] and the
+// weighted normal nw (3, npts) (out of the fluid). Points shared by faces repeat: atomics.
+template <typename T>
+__global__ void coupling_pressure(T* __restrict__ r_solid, const T* __restrict__ chi_dd, const long long* __restrict__ is,
+                                  const long long* __restrict__ if_, const T* __restrict__ nw, long long npts,
+                                  long long nglob_solid)
+{
+    const long long q = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (q >= npts) return;
+    const T p = chi_dd[if_[q]];
+#pragma unroll
+    for (int a = 0; a < 3; ++a) atomicAdd(r_solid + a * nglob_solid + is[q], nw[a * npts + q] * p);
+}
+
+template <typename T>
+__global__ void coupling_displacement(T* __restrict__ r_fluid, const T* __restrict__ u_solid, const long long* __restrict__ is,
+                                      const long long* __restrict__ if_, const T* __restrict__ nw, long long npts,
+                                      long long nglob_solid)
+{
+    const long long q = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (q >= npts) return;
+    const long long s = is[q];
+    const T un = nw[q] * u_solid[s] + nw[npts + q] * u_solid[nglob_solid + s] + nw[2 * npts + q] * u_solid[2 * nglob_solid + s];
+    atomicAdd(r_fluid + if_[q], -un);
+}
+
+__global__ void advance_step(int* step) { *step += 1; }

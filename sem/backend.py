@@ -81,12 +81,13 @@ def kernel_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=None)
-def cuda_module(filename: str, name_expressions: tuple[str, ...]):
+def cuda_module(filename: str, name_expressions: tuple[str, ...], options: tuple[str, ...] = ()):
     """The CuPy RawModule of kernels/`filename`, compiled by NVRTC for the current device with the
-    given template instantiations (e.g. "internal_forces<float,5,Isotropic<float>>"); cached per process."""
+    given template instantiations (e.g. "internal_forces<float,5,Isotropic<float>>") and extra
+    compiler options (e.g. "-DSEM_FORCES_MIN_BLOCKS=12"); cached per process."""
     import cupy
     folder = kernel_dir()
-    return cupy.RawModule(code=(folder / filename).read_text(), options=("-std=c++17", f"-I{folder}"),
+    return cupy.RawModule(code=(folder / filename).read_text(), options=("-std=c++17", f"-I{folder}", *options),
                           name_expressions=tuple(name_expressions))
 
 

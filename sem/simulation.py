@@ -34,6 +34,27 @@ COURANT = 0.4
 RECORD = ("displacement", "velocity", "acceleration")
 
 
+def _captured(body, n):
+    """Run body(n) for one GPU step while capturing its launches in a CUDA graph; returns a function
+    that replays that graph (one launch per step instead of one per pass, with no Python in
+    between), or None where capture fails (then body(n) has run without it)."""
+    import cupy
+    stream = cupy.cuda.get_current_stream()
+    if stream.ptr == 0:                              # the legacy default stream cannot capture
+        return None
+    try:
+        stream.begin_capture(cupy.cuda.runtime.streamCaptureModeRelaxed)
+        try:
+            body(n)
+        finally:
+            graph = stream.end_capture()
+    except Exception:                                # pragma: no cover - depends on the driver
+        body(n)
+        return None
+    graph.launch(stream)
+    return lambda: graph.launch(stream)
+
+
 class InstabilityError(FloatingPointError):
     """The wavefield became NaN or Inf during the run."""
 
@@ -177,12 +198,21 @@ class Simulation:
                    dict {"u", "v", "a"} of the solid (and "chi", "chi_dot", "chi_ddot" with a fluid);
                    for diagnostics (it slows the run).
         """
+        if self.backend != "cupy":
+            return self._run(initial, callback)
+        import cupy
+        cupy.cuda.Device().synchronize()                  # set-up copies are done
+        with cupy.cuda.Stream(non_blocking=True):         # a stream of its own: its steps can be captured
+            return self._run(initial, callback)
+
+    def _run(self, initial, callback) -> Result:
         xp = bk.get_xp(self.backend)
         dt, dtype = self.dt, self.dtype
         stepper = newmark.Newmark(self.backend)
         gpu = self.backend == "cupy"
         if gpu:
             from . import cuda_passes
+            step_dev = cuda_passes.step_counter(0)      # the step number, on the device
         solid, fluid = self.solid, self.fluid
         op_s = solid.operator(self.backend, dtype)
         mass_s = solid.mass()
@@ -221,7 +251,7 @@ class Simulation:
             if fluid is not None:
                 coupling.add_pressure(chi_dd, r)
             if gpu:
-                cuda_passes.inject(r, src_idx, src_w, src_owner, stf, step)
+                cuda_passes.inject(r, src_idx, src_w, src_owner, stf, step_dev)
                 if len(absorbing.idx):
                     cuda_passes.absorbing(r, v, absorbing.idx_dev, absorbing.c_dev, absorbing.b_dev)
                 return
@@ -236,23 +266,30 @@ class Simulation:
             """One Newmark step to t_n (n = 0: the initial accelerations only); a non-finite
             displacement is noted by the stepper (see Newmark.bad_step)."""
             h = dt if n else 0.0
+            step = step_dev if gpu else n
             if n:
                 stepper.predict(u, v, a, dt)
             if fluid is not None:
                 if n:
                     stepper.predict(chi, chi_d, chi_dd, dt)
                 fluid_residual(chi_dd)                   # uses the predicted u_{n+1}
-                stepper.correct(chi, chi_d, chi_dd, minv_f, h, n)
+                stepper.correct(chi, chi_d, chi_dd, minv_f, h, step)
             solid_residual(n, a)                         # uses the new chi_dd_{n+1}
-            stepper.correct(u, v, a, minv_s, h, n)
+            stepper.correct(u, v, a, minv_s, h, step)
 
         def record(step):
             if nrec:
                 field = {"displacement": u, "velocity": v, "acceleration": a}[self.record]
                 if gpu:
-                    cuda_passes.record(seis, field, rec_idx, rec_w, step)
+                    cuda_passes.record(seis, field, rec_idx, rec_w, step_dev)
                 else:
                     seis[step] = (field[:, rec_idx] * rec_w[None]).sum(-1)
+            if gpu:
+                cuda_passes.advance(step_dev)
+
+        def step_and_record(n):
+            step_fields(n)
+            record(n)
 
         def fields():
             out = {"u": u, "v": v, "a": a}
@@ -260,13 +297,18 @@ class Simulation:
                 out.update(chi=chi, chi_dot=chi_d, chi_ddot=chi_dd)
             return out
 
-        step_fields(0)
-        record(0)
+        step_and_record(0)
         bar = self._progress_bar()
         wall = _time.perf_counter()
+        replay = None
         with np.errstate(over="ignore", invalid="ignore"):       # a blow-up is reported below
             for n in range(1, self.nt):
-                step_fields(n)
+                if replay is not None:
+                    replay()
+                elif gpu and callback is None and n >= 2:
+                    replay = _captured(step_and_record, n)   # the same launches for every step n >= 1
+                else:
+                    step_and_record(n)
                 if n % stepper.check_every == 0 or n == self.nt - 1:
                     bad = stepper.bad_step()
                     if bad is not None:
@@ -274,14 +316,16 @@ class Simulation:
                             bar.close()
                         raise InstabilityError(f"the wavefield became NaN/Inf at step {bad} of {self.nt - 1} "
                                                f"(t = {self.times[bad]:.6g} s); dt = {dt:.6g} s may be unstable")
-                record(n)
                 if callback is not None:
                     callback(n, self.times[n], fields())
                 if bar is not None:
                     bar.update(1)
         if bar is not None:
             bar.close()
-        self.wall_time = _time.perf_counter() - wall
+        if self.backend == "cupy":                            # the loop only queued the GPU work
+            xp.cuda.get_current_stream().synchronize()
+        self.wall_time = _time.perf_counter() - wall          # the time loop alone, s
+        self.captured = replay is not None                     # whether the steps replayed a CUDA graph
         data = np.ascontiguousarray(np.transpose(bk.to_numpy(seis), (2, 1, 0))).astype(np.float64)
         self.final_fields = fields()
         return Result(times=self.times.copy(), data=data, receivers=self.receivers.receivers,

@@ -53,25 +53,37 @@ class Coupling:
                              f"(a fluid face point is {dist.max():.3g} m from the nearest solid point)")
         nw = (normal * weight[..., None]).reshape(-1, 3)
         ns, nf = solid.nglob, fluid.nglob
+        # the same matrix as interface points (repeated where faces share a point), for the GPU kernels
+        self.solid_idx, self.fluid_idx, self.nw = ib_s.astype(np.int64), ib_f.ravel().astype(np.int64), nw.T.copy()
         rows = np.concatenate([a * ns + ib_s for a in range(3)])
         cols = np.tile(ib_f.ravel(), 3)
         self.matrix = sparse.csr_matrix((nw.T.ravel(), (rows, cols)), shape=(3 * ns, nf))
         self.area = float(weight.sum())
 
     def to(self, xp, dtype):
-        """Device copies of C and C^T for the time loop."""
-        if xp is np:
+        """Device copies of C and C^T (numpy: sparse matrices; cupy: the interface points for the
+        kernels of sem.cuda_passes) for the time loop."""
+        self.gpu = xp is not np
+        if not self.gpu:
             self.c_dev = self.matrix.astype(dtype)
+            self.ct_dev = self.c_dev.T.tocsr()
         else:                                                            # pragma: no cover - GPU only
-            import cupyx.scipy.sparse as cps
-            self.c_dev = cps.csr_matrix(self.matrix.astype(dtype))
-        self.ct_dev = self.c_dev.T.tocsr()
+            self.points_dev = (xp.asarray(self.solid_idx), xp.asarray(self.fluid_idx),
+                               xp.asarray(self.nw, dtype=dtype))
         return self
 
     def add_pressure(self, chi_dd, r_solid):
         """r_s += C chi_dd (the fluid pressure force on the solid, in a residual r = K u - f)."""
+        if self.gpu:                                                     # pragma: no cover - GPU only
+            from ..cuda_passes import coupling_pressure
+            coupling_pressure(r_solid, chi_dd, *self.points_dev)
+            return
         r_solid.reshape(-1)[...] += self.c_dev @ chi_dd.reshape(-1)
 
     def add_displacement(self, u_solid, r_fluid):
         """r_f -= C^T u_s (the solid's normal displacement driving the fluid)."""
+        if self.gpu:                                                     # pragma: no cover - GPU only
+            from ..cuda_passes import coupling_displacement
+            coupling_displacement(r_fluid, u_solid, *self.points_dev)
+            return
         r_fluid.reshape(-1)[...] -= self.ct_dev @ u_solid.reshape(-1)

@@ -29,7 +29,7 @@ def kernel_name(law_struct: str, order: int, dtype) -> str:
 class CudaOperator:
     """K u for one mesh and one law on the GPU; arrays on the current CuPy device."""
 
-    def __init__(self, *, ibool, geom, coef, d, order, nglob, law_struct, ncomp):
+    def __init__(self, *, ibool, geom, coef, d, order, nglob, law_struct, ncomp, options=()):
         import cupy
         self.ibool, self.geom, self.coef, self.d = ibool, geom, coef, d
         self.order, self.nglob, self.ncomp = int(order), int(nglob), int(ncomp)
@@ -37,7 +37,7 @@ class CudaOperator:
         self.ncoef = int(coef.shape[0])
         self.dtype = np.dtype(geom.dtype)
         self.name = kernel_name(law_struct, self.order, self.dtype)
-        self.kernel = cuda_module("internal_forces.cu", (self.name,)).get_function(self.name)
+        self.kernel = cuda_module("internal_forces.cu", (self.name,), tuple(options)).get_function(self.name)
         self._xp = cupy
 
     @classmethod

@@ -55,11 +55,12 @@ def test_operator_rejects_host_arrays_and_wrong_dtype():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_newmark_passes_match_formulas(dtype):
+@pytest.mark.parametrize("ncomp", [3, 1])
+def test_newmark_passes_match_formulas(ncomp, dtype):
     import cupy
     from sem import cuda_passes
     rng = np.random.default_rng(7)
-    ncomp, nglob, dt = 3, 100_003, 0.37
+    nglob, dt = 100_003, 0.37
     u, v, a = (rng.standard_normal((ncomp, nglob)).astype(dtype) for _ in range(3))
     minv = (0.5 + rng.random(nglob)).astype(dtype)
     du, dv, da = cupy.asarray(u), cupy.asarray(v), cupy.asarray(a)
@@ -70,13 +71,13 @@ def test_newmark_passes_match_formulas(dtype):
     r = rng.standard_normal((ncomp, nglob)).astype(dtype)
     da[...] = cupy.asarray(r)
     bad = cupy.full(1, np.iinfo(np.int32).max, dtype=np.int32)
-    cuda_passes.correct(du, dv, da, cupy.asarray(minv), dt, 5, bad)
+    cuda_passes.correct(du, dv, da, cupy.asarray(minv), dt, cuda_passes.step_counter(5), bad)
     ac = -minv * r
     assert relerr(da.get(), ac) < TOL[dtype] and relerr(dv.get(), vp + 0.5 * dt * ac) < TOL[dtype]
     assert int(bad.get()[0]) == np.iinfo(np.int32).max                  # all finite: no step noted
-    da[1, 777] = np.nan
-    cuda_passes.correct(du, dv, da, cupy.asarray(minv), dt, 9, bad)
-    cuda_passes.correct(du, dv, da, cupy.asarray(minv), dt, 12, bad)
+    da[ncomp - 1, 777] = np.nan
+    cuda_passes.correct(du, dv, da, cupy.asarray(minv), dt, cuda_passes.step_counter(9), bad)
+    cuda_passes.correct(du, dv, da, cupy.asarray(minv), dt, cuda_passes.step_counter(12), bad)
     assert int(bad.get()[0]) == 9                                       # the first step with a NaN
 
 
@@ -102,7 +103,8 @@ def test_absorbing_sources_and_receivers_match_reference(dtype):
     owner = rng.integers(0, nsrc, nnz).astype(np.int64)
     stf = rng.standard_normal((nsrc, nt)).astype(dtype)
     dr = cupy.asarray(r)
-    cuda_passes.inject(dr, cupy.asarray(sidx), cupy.asarray(w), cupy.asarray(owner), cupy.asarray(stf), step)
+    cuda_passes.inject(dr, cupy.asarray(sidx), cupy.asarray(w), cupy.asarray(owner), cupy.asarray(stf),
+                       cuda_passes.step_counter(step))
     ref = r.astype(np.float64)
     for c_ in range(3):
         np.add.at(ref[c_], sidx, -w[c_] * stf[owner, step])
@@ -113,8 +115,34 @@ def test_absorbing_sources_and_receivers_match_reference(dtype):
     ridx = rng.integers(0, nglob, (nrec, npts)).astype(np.int64)
     rw = rng.standard_normal((nrec, npts)).astype(dtype)
     seis = cupy.full((nt, 3, nrec), np.nan, dtype=dtype)
-    cuda_passes.record(seis, cupy.asarray(v), cupy.asarray(ridx), cupy.asarray(rw), step)
+    counter = cuda_passes.step_counter(step - 1)
+    cuda_passes.advance(counter)                                       # the counter the time loop uses
+    cuda_passes.record(seis, cupy.asarray(v), cupy.asarray(ridx), cupy.asarray(rw), counter)
     got = seis.get()
     ref = (v.astype(np.float64)[:, ridx] * rw[None]).sum(-1)
     assert relerr(got[step], ref) < TOL[dtype]
     assert np.isnan(np.delete(got, step, axis=0)).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_coupling_kernels_match_sparse_matrix(dtype):
+    import cupy
+    import sem
+    from sem.physics.coupling import Coupling
+    mesh = sem.mesh.box((1000.0, 1000.0, 1000.0), (4, 4, 4), order=3)
+    centre = mesh.coords.mean(axis=(1, 2, 3))
+    fluid_el = np.flatnonzero(np.all(np.abs(centre - 500.0) < 260.0, axis=1))
+    solid_el = np.setdiff1d(np.arange(mesh.nspec), fluid_el)
+    solid, fluid = mesh.subset(solid_el), mesh.subset(fluid_el)
+    cpl = Coupling(solid, fluid)
+    rng = np.random.default_rng(5)
+    r_s, u_s = (rng.standard_normal((3, solid.nglob)).astype(dtype) for _ in range(2))
+    r_f, chi_dd = (rng.standard_normal((1, fluid.nglob)).astype(dtype) for _ in range(2))
+    ref_s = r_s.astype(np.float64) + (cpl.matrix @ chi_dd[0].astype(np.float64)).reshape(3, -1)
+    ref_f = r_f.astype(np.float64) - (cpl.matrix.T @ u_s.ravel().astype(np.float64))[None]
+    cpl.to(cupy, dtype)
+    d_rs, d_rf = cupy.asarray(r_s), cupy.asarray(r_f)
+    cpl.add_pressure(cupy.asarray(chi_dd), d_rs)
+    cpl.add_displacement(cupy.asarray(u_s), d_rf)
+    assert relerr(d_rs.get(), ref_s) < TOL[dtype] and relerr(d_rf.get(), ref_f) < TOL[dtype]
+    assert np.abs(ref_s - r_s).max() > 0 and np.abs(ref_f - r_f).max() > 0      # the terms are not empty
