@@ -10,6 +10,7 @@ counted (each value read or written once) and the fraction of the measured copy 
   capped        shipped, compiled for 8 blocks of 256 per SM (register cap 32)
   fused         correct of step n and predict of step n+1 in one pass (u, v, r in; u, v, r=0 out)
   predict       the shipped predict, for reference
+  shipped_r0    shipped on a zeroed residual (as after a predict), the fill included; fill_r0 the fill alone
 """
 
 import argparse
@@ -90,6 +91,8 @@ def main():
         "fused": (lambda: mod.get_function("fused")(grid, (256,), (u, v, r, minv, np.int64(n), np.float32(dt))),
                   6 * field + n * s),
         "predict": (lambda: cuda_passes.predict(u, v, r, dt), 6 * field),
+        "shipped_r0": (lambda: (r.fill(0), cuda_passes.correct(u, v, r, minv, dt, step, bad)), 4 * field + n * s),
+        "fill_r0": (lambda: r.fill(0), field),
     }
     print(f"{n:,} points x 3 components, float32; copy bandwidth {bw / 1e9:.0f} GB/s")
     for name, (fn, nbytes) in runs.items():

@@ -11,7 +11,7 @@
 //
 // One thread block per element, one thread per GLL point p = (i * NGLL + j) * NGLL + k (i the xi
 // index, slowest). Arrays (built by sem/physics/element_arrays.py):
-//   u, out  (NCOMP, nglob)            field and accumulated forces
+//   u, out  (NCOMP, nglob)            field and accumulated forces; nglob is the row stride (>= points)
 //   ibool   (nspec, NGLL^3) int32     global point of each element point
 //   geom    (nspec, 10, NGLL^3)       rows b*3+a = dxi_b/dx_a, row 9 = |J| w_i w_j w_k
 //   coef    (NCOEF, nspec, NGLL^3)    the law's coefficients

@@ -24,8 +24,10 @@ __global__ void newmark_predict(T* __restrict__ u, T* __restrict__ v, T* __restr
 
 // a (NC, nglob) holds the assembled residual r on entry. bad_step: atomicMin'ed with `step` where
 // a is not finite, so the host can stop the run with the step number without a per-step sync.
-// NC (the field components) is a compile-time constant so that the component loads are all in flight
-// at once (a run-time loop measured 60% of bandwidth, against 88% for predict).
+// One thread per point and its NC components (a compile-time constant: all loads in flight at once).
+// `nglob` is the row stride of the fields: keep it a multiple of 32 (sem.cuda_passes.padded), else
+// rows c >= 1 start misaligned, stores cover partial sectors and the pass fell from 85% to 60% of
+// bandwidth (benchmarks/gpu_newmark_variants.py, 2026-11-23).
 template <typename T, int NC>
 __global__ void newmark_correct(T* __restrict__ v, T* __restrict__ a, const T* __restrict__ minv,
                                 long long nglob, T dt, const int* __restrict__ step, int* __restrict__ bad_step)

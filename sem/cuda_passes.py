@@ -9,8 +9,9 @@ Each pass is one kernel launch that reads and writes every value it touches once
   coupling_pressure(r_s, chi_dd, is_, if_, nw)      r_s[a, is_] += nw[a] chi_dd[if_]
   coupling_displacement(r_f, u_s, is_, if_, nw)     r_f[0, if_] -= sum_a nw[a] u_s[a, is_]
   advance(step)                           step += 1
-Fields are cupy arrays (ncomp, nglob) in one float dtype; index arrays int64; `step` is a device
-int32 array of one element (so that a captured CUDA graph of one step serves every step).
+Fields are cupy arrays (ncomp, rows) in one float dtype, rows >= nglob the row stride (see
+`padded`); index arrays int64; `step` is a device int32 array of one element (so that a captured
+CUDA graph of one step serves every step).
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ import functools
 import numpy as np
 
 from .backend import cuda_module, cuda_type
+
+#: field rows are padded to a multiple of this many values, so that every row starts 128-byte aligned
+ROW_ALIGN = 32
+
+
+def padded(nglob: int) -> int:
+    """The row stride for a field of nglob points: nglob rounded up to a multiple of ROW_ALIGN.
+    (Unaligned rows cost the correct pass a quarter of its bandwidth; see kernels/time_step.cu.)"""
+    return -(-int(nglob) // ROW_ALIGN) * ROW_ALIGN
+
 
 KERNELS = ("newmark_predict", "newmark_correct", "absorbing_apply", "inject_sources", "record_receivers",
            "coupling_pressure", "coupling_displacement")

@@ -215,8 +215,10 @@ class Simulation:
             step_dev = cuda_passes.step_counter(0)      # the step number, on the device
         solid, fluid = self.solid, self.fluid
         op_s = solid.operator(self.backend, dtype)
+        rows = cuda_passes.padded if gpu else int                # GPU field rows: 128-byte aligned
         mass_s = solid.mass()
-        minv_s = xp.asarray(1.0 / mass_s, dtype=dtype)
+        minv_s = xp.zeros(rows(solid.nglob), dtype=dtype)         # 0 on padding points
+        minv_s[:solid.nglob] = xp.asarray(1.0 / mass_s, dtype=dtype)
         absorbing = AbsorbingBoundary(solid.mesh, solid.law, self.absorbing_sides).prepare(mass_s, dt, xp, dtype)
         src_idx = xp.asarray(self.sources.idx, dtype=np.int64)
         src_w = xp.ascontiguousarray(xp.asarray(self.sources.w, dtype=dtype))
@@ -227,18 +229,19 @@ class Simulation:
         nrec = len(self.receivers)
         seis = xp.zeros((self.nt, 3, nrec), dtype=dtype)
 
-        u, v, a = (xp.zeros((3, solid.nglob), dtype=dtype) for _ in range(3))
+        u, v, a = (xp.zeros((3, rows(solid.nglob)), dtype=dtype) for _ in range(3))
         if initial is not None:
             for name, arr, dst in (("initial displacement", initial[0], u), ("initial velocity", initial[1], v)):
                 arr = xp.asarray(arr, dtype=dtype)
                 if arr.shape != (3, solid.nglob):
                     raise ValueError(f"{name} must have shape (3, {solid.nglob}), got {arr.shape}")
-                dst[...] = arr
+                dst[:, :solid.nglob] = arr
         if fluid is not None:
             op_f = fluid.operator(self.backend, dtype)
-            minv_f = xp.asarray(1.0 / fluid.mass(), dtype=dtype)
+            minv_f = xp.zeros(rows(fluid.nglob), dtype=dtype)
+            minv_f[:fluid.nglob] = xp.asarray(1.0 / fluid.mass(), dtype=dtype)
             coupling = Coupling(solid.mesh, fluid.mesh).to(xp, dtype)
-            chi, chi_d, chi_dd = (xp.zeros((1, fluid.nglob), dtype=dtype) for _ in range(3))
+            chi, chi_d, chi_dd = (xp.zeros((1, rows(fluid.nglob)), dtype=dtype) for _ in range(3))
 
         def fluid_residual(r):
             """r (zeroed) += K_f chi - C^T u: the fluid first, driven by the predicted solid displacement."""
@@ -292,9 +295,11 @@ class Simulation:
             record(n)
 
         def fields():
-            out = {"u": u, "v": v, "a": a}
+            ns = solid.nglob
+            out = {"u": u[:, :ns], "v": v[:, :ns], "a": a[:, :ns]}
             if fluid is not None:
-                out.update(chi=chi, chi_dot=chi_d, chi_ddot=chi_dd)
+                nf = fluid.nglob
+                out.update(chi=chi[:, :nf], chi_dot=chi_d[:, :nf], chi_ddot=chi_dd[:, :nf])
             return out
 
         step_and_record(0)

@@ -55,21 +55,23 @@ class CudaOperator:
                    ncomp=law.ncomp)
 
     def internal_forces(self, u, out=None):
-        """K u for u (ncomp, nglob) C-contiguous on the device, in the operator dtype; added into `out` if given."""
+        """K u for u (ncomp, rows) C-contiguous on the device, in the operator dtype, rows >= nglob the
+        row stride (the points beyond nglob are padding, untouched); added into `out` if given."""
         xp = self._xp
-        shape = (self.ncomp, self.nglob)
         for name, arr in (("u", u), ("out", out)):
             if arr is None:
                 continue
-            if (not isinstance(arr, xp.ndarray) or arr.shape != shape or arr.dtype != self.dtype
+            if (not isinstance(arr, xp.ndarray) or arr.ndim != 2 or arr.shape[0] != self.ncomp
+                    or arr.shape[1] < self.nglob or arr.shape != u.shape or arr.dtype != self.dtype
                     or not arr.flags.c_contiguous):
-                raise ValueError(f"{name} must be a C-contiguous {shape} {self.dtype} cupy array, "
-                                 f"got {type(arr).__name__} {getattr(arr, 'shape', None)} {getattr(arr, 'dtype', None)}")
+                raise ValueError(f"{name} must be a C-contiguous ({self.ncomp}, >= {self.nglob}) {self.dtype} cupy "
+                                 f"array shaped like u, got {type(arr).__name__} {getattr(arr, 'shape', None)} "
+                                 f"{getattr(arr, 'dtype', None)}")
         if out is None:
             out = xp.zeros_like(u)
         n3 = (self.order + 1) ** 3
         self.kernel((self.nspec,), (n3,), (u, out, self.ibool, self.geom, self.coef, self.d,
-                                           np.int32(self.nspec), np.int64(self.nglob)))
+                                           np.int32(self.nspec), np.int64(u.shape[1])))
         return out
 
     def bytes_per_element(self) -> float:

@@ -41,6 +41,14 @@ def test_internal_forces_match_reference(law_name, order, dtype):
     assert relerr(got, ref) < TOL[dtype]
     fresh = op.internal_forces(cupy.asarray(u)).get()           # out=None allocates zeros
     assert relerr(fresh, ref) < TOL[dtype]
+    # rows padded beyond nglob (as the time loop allocates them): padding is neither read nor written
+    rows = mesh.nglob + 37
+    u_pad = np.full((law.ncomp, rows), np.nan, dtype=dtype)
+    u_pad[:, :mesh.nglob] = u
+    out_pad = np.concatenate([poison, np.full((law.ncomp, 37), 7.0, dtype=dtype)], axis=1)
+    got_pad = op.internal_forces(cupy.asarray(u_pad), out=cupy.asarray(out_pad)).get()
+    assert relerr(got_pad[:, :mesh.nglob].astype(np.float64) - poison, ref) < TOL[dtype]
+    assert (got_pad[:, mesh.nglob:] == 7.0).all()
 
 
 def test_operator_rejects_host_arrays_and_wrong_dtype():
