@@ -69,9 +69,9 @@ def main():
                              dtype=a.dtype, backend=a.backend, progress=False)
         per_step, _ = seconds_per_step(sim, a.steps)
         n30 = int(np.ceil(1800.0 / sim.dt))
-        print(f"mesh + model built in {t_mesh:.1f} s; dt {sim.dt:.3f} s; {per_step * 1e3:.0f} ms per step "
+        print(f"mesh + model built in {t_mesh:.1f} s; dt {sim.dt:.3f} s; {per_step * 1e3:.3g} ms per step "
               f"({1e9 * per_step / mesh.nspec:.1f} ns per element per step, {a.dtype}, {sim.backend}); a 30-minute simulation: "
-              f"{n30} steps, {n30 * per_step:.0f} s on this machine")
+              f"{n30} steps, {n30 * per_step:.3g} s on this machine")
 
 
 if __name__ == "__main__":
