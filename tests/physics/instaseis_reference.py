@@ -41,6 +41,17 @@ What the database is (read from it: `db.info`, the netCDF attributes and the sdi
 - Time: the AxiSEM run has 2549 steps of 0.7064242 s; the wavefield is kept every 35 steps, so the
   database has 73 samples at dt = 24.724845 s.
 
+The source depth: 0 km, not 12 km
+----------------------------------
+The database says "source depth in km = 12" (and instaseis reports 12), but that is the depth asked
+for. AxiSEM's solver puts a moment-tensor source on the GLL point of the symmetry axis closest to
+it (SOLVER/source.f90, find_srcloc, which prints "depth offered"). In this 100-s mesh the top
+element spans 0-220 km, with axis points at depths 0, 37.99, 110, 182.01 and 220 km, so the source
+was simulated at the surface. `database_info()['solver_source_depth_km']` reads that point from the
+database's mesh, and `sem_source` uses it. It matters: with Mrt and Mrp non-zero, sem's seismograms
+for a 12-km source differ from the database's by 5-93 % (low-passed at 150 s, 20-160 degrees), for
+a 0-km source by 0.0-1.1 % (tests/physics/test_global_axisem.py, issue 3 note of 2026-11-23).
+
 The source time function and the time reference (exactly)
 ----------------------------------------------------------
 The database's STF is `errorf` (inparam_advanced: SOURCE_FUNCTION errorf, SOURCE_PERIOD 0, so the
@@ -331,6 +342,8 @@ def _info() -> dict:
         solver_dt=float(np.ravel(db.parsed_mesh.f.attrs["time step in sec"])[0]),
         axisem_version=str(i.axisem_version), is_reciprocal=bool(i.is_reciprocal),
         dump_type=str(i.dump_type),
+        solver_source_depth_km=_solver_source_depth_km(db.parsed_mesh.f, float(i.planet_radius),
+                                                       float(i.source_depth)),
     )
     info["end_time"] = info["last_time"] - KERNELWIDTH * dt
     # This module's claims about the database, checked against the database itself.
@@ -350,11 +363,26 @@ def _info() -> dict:
     return info
 
 
+def _solver_source_depth_km(nc, radius_m, depth_km) -> float:
+    """The depth (km) at which AxiSEM actually put the source: like its solver (find_srcloc), the
+    GLL point on the symmetry axis (s = 0, northern half) closest to the requested depth. Read from
+    the database's own mesh (`Mesh/mesh_S`, `Mesh/mesh_Z`, metres), which holds every GLL point of
+    the stored shell, so also the ones next to the surface."""
+    s = np.asarray(nc["Mesh"]["mesh_S"][:], dtype=float)
+    z = np.asarray(nc["Mesh"]["mesh_Z"][:], dtype=float)
+    z_axis = z[(s == 0.0) & (z >= 0.0)]
+    if z_axis.size == 0:
+        raise RuntimeError(f"{DATABASE_NAME}: no mesh point on the symmetry axis; cannot find the source point")
+    z_src = z_axis[np.argmin(np.abs(z_axis - (radius_m - 1e3 * depth_km)))]
+    return (radius_m - z_src) / 1e3
+
+
 def database_info() -> dict:
     """Facts about the database, read from it (and checked against this module's assumptions).
 
     Keys: name, instaseis_version, path, model ('prem_iso_light'), attenuation (False),
-    planet_radius_m (6371e3), source_depth_km (12.0: fixed), receiver_depth_km ((0, 371)),
+    planet_radius_m (6371e3), source_depth_km (12.0: the depth asked for), solver_source_depth_km
+    (0.0: where AxiSEM put the source, see "The source depth" above), receiver_depth_km ((0, 371)),
     distance_deg ((0, 180)), period (100 s), stf ('errorf'), dt (24.7248 s), npts (73), src_shift
     (173.074 s), src_shift_samples (7), start_time (first sample, -173.074 s after the origin),
     last_time (last sample, 1607.1 s), end_time (last time `reference` may be asked for with the
@@ -375,10 +403,11 @@ def moment_function():
 
 
 def sem_source(lat, lon, m_rtp):
-    """A `sem.MomentTensorSource` matching `reference(lat, lon, 12.0, m_rtp, ...)`: depth, tensor, STF."""
+    """A `sem.MomentTensorSource` matching `reference(lat, lon, 12.0, m_rtp, ...)`: tensor, STF and the
+    depth at which AxiSEM actually simulated it (`solver_source_depth_km`, 0 km; not the 12 km asked for)."""
     import sem
     m = _tensor(m_rtp)
-    return sem.MomentTensorSource.geographic(lat=lat, lon=lon, depth_km=database_info()["source_depth_km"],
+    return sem.MomentTensorSource.geographic(lat=lat, lon=lon, depth_km=database_info()["solver_source_depth_km"],
                                              mrr=m[0], mtt=m[1], mpp=m[2], mrt=m[3], mrp=m[4], mtp=m[5],
                                              stf=moment_function())
 

@@ -1,14 +1,21 @@
 """The first global seismograms against an independent solver: AxiSEM (through instaseis).
 
 Model: isotropic PREM "light" (no crust, no ocean, no attenuation, no gravity), the model of
-instaseis' 100 s test database (AxiSEM, 12 km source depth). sem runs the same moment tensor on a
-cubed-sphere mesh built for 100 s with the database's own moment function (instaseis_reference).
-Both are low-passed at 150 s (zero-phase Butterworth) and compared sample by sample.
+instaseis' 100 s test database. sem runs the same moment tensor on a cubed-sphere mesh built for
+100 s with the database's own moment function, at the depth where AxiSEM actually simulated the
+source (0 km: AxiSEM moves it to the nearest GLL point of its axis; the database's nominal 12 km is
+the depth asked for; see instaseis_reference). Both are low-passed at 150 s (zero-phase Butterworth)
+and compared sample by sample.
 
-Tolerance: 5% relative L2 per receiver and component (issue requirement). SEM_AXISEM=1 runs the
-comparison 700 s after the origin at 20-50 degrees (about 3 min here); SEM_AXISEM_FULL=1 the full
-record the database allows (1310 s) at 20-160 degrees (about 8 min). Not yet in CI: the misfit is
-1.5-16 % (93 % on Z at 160 degrees), above the tolerance; see the closing note of issue 3.
+Measured (2026-11-23, 100-s mesh, float64, 1310 s after the origin), relative L2 Z / N / E in %:
+  20 deg 0.5/0.3/0.3   40 deg 0.6/0.9/0.5   60 deg 0.2/0.1/0.1   80 deg 0.1/0.2/0.1
+ 100 deg 0.2/0.1/0.0  120 deg 0.4/0.1/0.1  140 deg 0.5/0.1/0.0  160 deg 1.1/0.3/0.2
+(with the source at 12 km instead: 1.5-16 %, 93 % on Z at 160 deg; at 6 km: 0.9-46 %).
+Tolerance 2 % per receiver and component (the issue asks for 5 %): the measured 1.1 % plus margin;
+sem's own discretisation error at 100 s is about 0.4 % (70-s vs 100-s mesh) and the reference's
+resampling from 24.7-s samples about 0.1 %; a source 3 km off would already fail it.
+The default run covers 700 s after the origin at 20-50 degrees (about 3 min on 2 cores);
+SEM_AXISEM_FULL=1 runs the whole record the database allows (1310 s) at 20-160 degrees (about 8 min).
 """
 
 import os
@@ -35,8 +42,6 @@ def receiver_positions(distances):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (FULL or os.environ.get("SEM_AXISEM") == "1"),
-                    reason="opt-in (SEM_AXISEM=1 or SEM_AXISEM_FULL=1): several minutes, and not yet within tolerance")
 def test_prem_light_100s_against_axisem():
     ir.open_database()                                        # skips cleanly without the data
     distances = np.arange(20, 161, 20) if FULL else np.array([20.0, 30.0, 40.0, 50.0])
@@ -57,4 +62,4 @@ def test_prem_light_100s_against_axisem():
     for d, m in zip(distances, misfit):
         print(f"  {d:5.0f} deg  Z {100 * m[0]:5.2f} %  N {100 * m[1]:5.2f} %  E {100 * m[2]:5.2f} %")
     assert np.all(np.abs(theirs).max(axis=-1) > 0)
-    assert np.all(misfit < 0.05)
+    assert np.all(misfit < 0.02)

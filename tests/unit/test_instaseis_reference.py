@@ -176,6 +176,17 @@ def test_database_is_prem_light_at_100s(info):
     assert info["end_time"] == pytest.approx(53 * info["dt"]) and ir.end_time() == info["end_time"]
 
 
+def test_solver_source_depth_is_the_axis_point_nearest_12_km(db, info):
+    """AxiSEM moves the source to the closest GLL point on its axis: here the surface, since the top
+    element spans 0-220 km (axis points at 0, 37.99, 110, ... km depth)."""
+    mesh = db.parsed_mesh.f["Mesh"]
+    s, z = np.asarray(mesh["mesh_S"][:]), np.asarray(mesh["mesh_Z"][:])
+    depths = np.unique(np.round((6371e3 - z[(s == 0) & (z > 6000e3)]) / 1e3, 2))
+    np.testing.assert_allclose(depths[:5], [0.0, 37.99, 110.0, 182.01, 220.0], atol=0.01)
+    assert info["solver_source_depth_km"] == 0.0
+    assert ir._solver_source_depth_km(db.parsed_mesh.f, 6371e3, 30.0) == pytest.approx(37.988, abs=1e-3)
+
+
 def test_moment_function_is_the_database_stf(db, info):
     import sem
     M = ir.moment_function()
@@ -203,7 +214,7 @@ def test_moment_function_is_the_database_stf(db, info):
 
 def test_sem_source_matches_the_reference_request(info):
     src = ir.sem_source(*SRC, GENERIC)
-    assert src.depth_km == 12.0 and (src.lat, src.lon) == SRC
+    assert src.depth_km == info["solver_source_depth_km"] == 0.0 and (src.lat, src.lon) == SRC
     np.testing.assert_array_equal(src.tensor_rtp, GENERIC)
     assert src.stf.half_duration == ir.moment_function().half_duration
 
