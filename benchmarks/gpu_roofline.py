@@ -65,14 +65,15 @@ def structured_ibool(shape, order):
     return ibool, (nx * order + 1) * gy * gz
 
 
-def synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, seed=0, options=()):
-    """A CudaOperator on made-up, finite geometry and coefficients of the real shapes."""
+def synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, seed=0, options=(), affine=False):
+    """A CudaOperator on made-up, finite geometry and coefficients of the real shapes (geometry per
+    point, or per element when `affine`)."""
     import cupy
     from sem import basis
     from sem.physics.cuda_operator import CudaOperator
     nspec, n3 = ibool.shape
     rs = cupy.random.RandomState(seed)
-    geom = rs.uniform(-0.1, 0.1, (nspec, 10, n3), dtype=np.float32).astype(dtype)
+    geom = rs.uniform(-0.1, 0.1, (nspec, 10) if affine else (nspec, 10, n3), dtype=np.float32).astype(dtype)
     for r in (0, 4, 8):
         geom[:, r] += 2.0
     geom[:, 9] = 1.0
@@ -86,12 +87,12 @@ LAWS = {"isotropic": ("Isotropic", 2, 3), "transverse": ("TransverselyIsotropic"
         "anisotropic21": ("Anisotropic", 21, 3), "acoustic": ("Acoustic", 1, 1)}
 
 
-def bench_law(name, dtype, shape, order, reps, bandwidth, options=()):
+def bench_law(name, dtype, shape, order, reps, bandwidth, options=(), affine=False):
     import cupy
     from sem import cuda_passes
     law_struct, ncoef, ncomp = LAWS[name]
     ibool, nglob = structured_ibool(shape, order)
-    op = synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, options=options)
+    op = synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, options=options, affine=affine)
     nspec, n3, s = op.nspec, (order + 1) ** 3, np.dtype(dtype).itemsize
     rs = cupy.random.RandomState(1)
     rows = cuda_passes.padded(nglob)                      # the fields' row stride, as Simulation uses
@@ -152,6 +153,8 @@ def main():
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--min-blocks", type=int, default=0,
                    help="compile the forces kernel for at least this many blocks per SM (register cap)")
+    p.add_argument("--geometry", choices=["stored", "affine"], default="stored",
+                   help="geometry per GLL point (any mesh) or per element (affine elements: a box)")
     p.add_argument("--json")
     args = p.parse_args()
     props = cupy.cuda.runtime.getDeviceProperties(0)
@@ -164,10 +167,11 @@ def main():
     for dtype in args.dtypes.split(","):
         for law in args.laws.split(","):
             opts = (f"-DSEM_FORCES_MIN_BLOCKS={args.min_blocks}",) if args.min_blocks else ()
-            rows += bench_law(law, np.dtype(dtype), shape, args.order, args.reps, bw, opts)
+            rows += bench_law(law, np.dtype(dtype), shape, args.order, args.reps, bw, opts,
+                              affine=args.geometry == "affine")
             r = rows[-1]
             print(f"  {law:14s} {dtype}: step {r['ns_per_el']:.2f} ns/el, {r['frac_bw']:.0%} of bandwidth", flush=True)
-    print(f"\norder {args.order}, {rows[0]['nspec']} elements; ns/el = ns per element per step")
+    print(f"\norder {args.order}, {rows[0]['nspec']} elements, geometry {args.geometry}; ns/el = ns per element per step")
     print(f"{'law':14s} {'dtype':8s} {'kernel':8s} {'ms':>8s} {'ns/el':>7s} {'B/el':>7s} {'GB/s':>7s} {'of bw':>6s}")
     for r in rows:
         print(f"{r['law']:14s} {r['dtype']:8s} {r['kernel']:8s} {r['ms']:8.3f} {r['ns_per_el']:7.2f} "

@@ -5,6 +5,8 @@
 // Written once; specialised at compile time for
 //   T     float or double (all arithmetic in T),
 //   NGLL  points per direction (order + 1),
+//   AFFINE  geometry per element (true: geom (nspec, 10) = the constant dxi_b/dx_a and |J| of an
+//           affine element, jw = |J| w3[p]) or per point (false: geom (nspec, 10, NGLL^3)),
 //   Law   a point law from a per-law header (isotropic.cuh, transverse.cuh, anisotropic.cuh,
 //         acoustic.cuh): Law::NCOMP field components (3: displacement; 1: the fluid potential) and
 //         Law::NCOEF coefficients; `stress` (NCOMP = 3) or `flux` (NCOMP = 1) at one point.
@@ -16,6 +18,7 @@
 //   geom    (nspec, 10, NGLL^3)       rows b*3+a = dxi_b/dx_a, row 9 = |J| w_i w_j w_k
 //   coef    (NCOEF, nspec, NGLL^3)    the law's coefficients
 //   d       (NGLL, NGLL)              GLL derivative matrix d[i][l] = l_l'(x_i)
+//   w3      (NGLL^3)                  w_i w_j w_k (read only when AFFINE)
 // Each array is read once per element point with coalesced loads (rows contiguous over p); the
 // scatter into out uses atomicAdd (shared global points).
 #include "isotropic.cuh"
@@ -28,11 +31,11 @@
 #define SEM_FORCES_MIN_BLOCKS 0
 #endif
 
-template <typename T, int NGLL, class Law>
+template <typename T, int NGLL, class Law, bool AFFINE>
 __global__ void __launch_bounds__(NGLL * NGLL * NGLL, SEM_FORCES_MIN_BLOCKS)
 internal_forces(const T* __restrict__ u, T* __restrict__ out, const int* __restrict__ ibool,
                 const T* __restrict__ geom, const T* __restrict__ coef, const T* __restrict__ d,
-                int nspec, long long nglob)
+                const T* __restrict__ w3, int nspec, long long nglob)
 {
     constexpr int N2 = NGLL * NGLL, N3 = N2 * NGLL, NC = Law::NCOMP;
     __shared__ T s_d[NGLL][NGLL];
@@ -48,11 +51,19 @@ internal_forces(const T* __restrict__ u, T* __restrict__ out, const int* __restr
     const int g = ibool[(long long)e * N3 + p];
 #pragma unroll
     for (int c = 0; c < NC; ++c) s_u[c][p] = u[c * nglob + g];
-    const T* ge = geom + (long long)e * 10 * N3 + p;
     T inv[9];
+    T jw;
+    if constexpr (AFFINE) {                           // one value per element, broadcast to the block
+        const T* ge = geom + (long long)e * 10;
 #pragma unroll
-    for (int r = 0; r < 9; ++r) inv[r] = ge[r * N3];
-    const T jw = ge[9 * N3];
+        for (int r = 0; r < 9; ++r) inv[r] = ge[r];
+        jw = ge[9] * w3[p];
+    } else {
+        const T* ge = geom + (long long)e * 10 * N3 + p;
+#pragma unroll
+        for (int r = 0; r < 9; ++r) inv[r] = ge[r * N3];
+        jw = ge[9 * N3];
+    }
     __syncthreads();
 
     // reference gradient dref[c][r] = du_c/dxi_r, then the physical gradient grad[c][a]
