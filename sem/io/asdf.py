@@ -1,4 +1,4 @@
-"""Seismograms to ASDF (pyasdf): waveforms with station coordinates and a provenance note."""
+"""Seismograms to ASDF (pyasdf): waveforms, event, stations and a SEIS-PROV provenance record."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ def write_asdf(result, path, tag: str = "synthetic"):
     (`ReceiverPositions`). With geographic sources the file also holds the event (QuakeML: origins,
     moment tensors in N m, Mw; `sem.io.events.event_from_sources`) and the waveforms are associated
     with it; with geographic receivers it holds StationXML (coordinates, burial depth, Z/N/E
-    channels; `sem.io.stations.inventory_from_receivers`).
+    channels; `sem.io.stations.inventory_from_receivers`). Every file holds a SEIS-PROV provenance
+    document "sem_simulation" (`provenance_document`), and the waveforms refer to its activity.
     """
     import numpy as np
     import pyasdf
@@ -30,7 +31,9 @@ def write_asdf(result, path, tag: str = "synthetic"):
                 ds.add_quakeml(event)
             if inventory is not None:
                 ds.add_stationxml(inventory)
-            ds.add_waveforms(stream, tag=tag, event_id=event)
+            doc, activity = provenance_document(result)
+            ds.add_provenance_document(doc, name="sem_simulation")
+            ds.add_waveforms(stream, tag=tag, event_id=event, provenance_id=activity)
             for r in result.receivers:
                 ds.add_auxiliary_data(data=np.asarray(r.position, dtype=float), data_type="ReceiverPositions",
                                       path=f"{r.network}_{r.name}",
@@ -41,3 +44,30 @@ def write_asdf(result, path, tag: str = "synthetic"):
         finally:
             ds.flush()
             del ds
+
+
+#: SEIS-PROV (the provenance model of ASDF; seisprov.org) namespace
+SEIS_PROV = "http://seisprov.org/seis_prov/0.1/#"
+
+
+def provenance_document(result):
+    """(prov.model.ProvDocument, activity id): the software agent sem (name, version) associated with
+    a SEIS-PROV waveform_simulation activity that records what the traces are (quantity, dt, samples,
+    first time, receivers, sources)."""
+    import prov.model
+    from .. import __version__
+    doc = prov.model.ProvDocument()
+    doc.add_namespace("seis_prov", SEIS_PROV)
+    kind = prov.model.Identifier
+    agent = doc.agent("seis_prov:sp001_sa_semsolv", other_attributes=[
+        ("prov:type", kind(SEIS_PROV + "software_agent")), ("prov:label", "sem"),
+        ("seis_prov:software_name", "sem"), ("seis_prov:software_version", __version__)])
+    activity = doc.activity("seis_prov:sp002_ws_semsimu", other_attributes=[
+        ("prov:type", kind(SEIS_PROV + "waveform_simulation")), ("prov:label", "Waveform Simulation"),
+        ("seis_prov:quantity", result.quantity), ("seis_prov:time_step_in_s", float(result.dt)),
+        ("seis_prov:number_of_samples", int(len(result.times))),
+        ("seis_prov:first_sample_relative_to_origin_in_s", float(result.times[0])),
+        ("seis_prov:number_of_receivers", len(result.receivers)),
+        ("seis_prov:number_of_sources", len(result.sources or ()))])
+    doc.wasAssociatedWith(activity, agent)
+    return doc, "{" + SEIS_PROV + "}sp002_ws_semsimu"

@@ -51,6 +51,11 @@ def test_stream_and_asdf(result, tmp_path):
         np.testing.assert_allclose(back.data, result.data[1, 2], rtol=1e-12)
         pos = ds.auxiliary_data.ReceiverPositions["XY_A02"].data[()]
         np.testing.assert_array_equal(pos, [500, 800, 1000])
+        assert ds.provenance.list() == ["sem_simulation"]
+        provn = ds.provenance["sem_simulation"].get_provn()
+        assert "software_agent" in provn and 'seis_prov:software_name="sem"' in provn
+        assert "waveform_simulation" in provn and f"seis_prov:number_of_samples={len(result.times)}" in provn
+        assert ds.waveforms["XY.A02"]["synthetic"][0].stats.asdf.provenance_id.endswith("sp002_ws_semsimu")
     finally:
         del ds
 
