@@ -37,14 +37,18 @@ KERNELS = ("newmark_predict", "newmark_correct", "absorbing_apply", "inject_sour
 THREADS = 256
 
 
-def _kernel(name, dtype, ncomp=None):
-    """A kernel of time_step.cu; newmark_correct is also specialised on the field components (1 or 3)."""
-    t = cuda_type(dtype)
+@functools.lru_cache(maxsize=None)
+def _kernel(name: str, type_name: str, ncomp: int | None = None):
+    """A kernel of time_step.cu for C type `type_name`; newmark_correct is also specialised on the field
+    components (1 or 3), advance_step on nothing. Cached: no per-launch rebuild of the module key."""
+    t = type_name
     expr = tuple(f"{k}<{t}>" for k in KERNELS if k != "newmark_correct") + tuple(
         f"newmark_correct<{t},{nc}>" for nc in (1, 3)) + ("advance_step",)
     if name == "advance_step":
-        return cuda_module("time_step.cu", expr).get_function(name)
-    return cuda_module("time_step.cu", expr).get_function(f"{name}<{t}>" if ncomp is None else f"{name}<{t},{ncomp}>")
+        full = name
+    else:
+        full = f"{name}<{t}>" if ncomp is None else f"{name}<{t},{ncomp}>"
+    return cuda_module("time_step.cu", expr).get_function(full)
 
 
 @functools.lru_cache(maxsize=None)
@@ -53,71 +57,55 @@ def _multiprocessors(device: int) -> int:
     return cupy.cuda.Device(device).attributes["MultiProcessorCount"]
 
 
-def _blocks(n, grid_stride=False):
-    """Blocks of THREADS for n items; a grid-stride pass uses at most 16 blocks per multiprocessor."""
-    nb = max(1, -(-int(n) // THREADS))
+def _launch(name, dtype, n, args, ncomp=None, grid_stride=False):
+    """Launch kernel `name` over n items (nothing when n == 0): blocks of THREADS, at most 16 blocks
+    per multiprocessor for a grid-stride pass."""
+    if n == 0:
+        return
+    blocks = max(1, -(-int(n) // THREADS))
     if grid_stride:
         import cupy
-        nb = min(nb, 16 * _multiprocessors(cupy.cuda.Device().id))
-    return (nb,)
-
-
-def _scalar(x, dtype):
-    return np.dtype(dtype).type(x)
+        blocks = min(blocks, 16 * _multiprocessors(cupy.cuda.Device().id))
+    _kernel(name, cuda_type(dtype), ncomp)((blocks,), (THREADS,), args)
 
 
 def predict(u, v, a, dt):
-    n = u.size
-    _kernel("newmark_predict", u.dtype)(_blocks(n, True), (THREADS,), (u, v, a, np.int64(n), _scalar(dt, u.dtype)))
+    _launch("newmark_predict", u.dtype, u.size, (u, v, a, np.int64(u.size), u.dtype.type(dt)), grid_stride=True)
 
 
 def correct(u, v, a, minv, dt, step, bad):
-    ncomp, nglob = u.shape
-    _kernel("newmark_correct", u.dtype, ncomp)(_blocks(nglob, True), (THREADS,),
-                                               (v, a, minv, np.int64(nglob), _scalar(dt, u.dtype), step, bad))
+    ncomp, rows = u.shape
+    _launch("newmark_correct", u.dtype, rows, (v, a, minv, np.int64(rows), u.dtype.type(dt), step, bad),
+            ncomp=ncomp, grid_stride=True)
 
 
 def absorbing(r, v, idx, c, b):
-    nb = idx.size
-    if nb:
-        _kernel("absorbing_apply", r.dtype)(_blocks(nb), (THREADS,),
-                                            (r, v, idx, c, b, np.int64(nb), np.int64(r.shape[1])))
+    _launch("absorbing_apply", r.dtype, idx.size, (r, v, idx, c, b, np.int64(idx.size), np.int64(r.shape[1])))
 
 
 def inject(r, idx, w, owner, stf, step):
-    nnz = idx.size
-    if nnz:
-        _kernel("inject_sources", r.dtype)(_blocks(nnz), (THREADS,),
-                                           (r, idx, w, owner, stf, np.int64(nnz), np.int64(r.shape[1]),
-                                            np.int32(stf.shape[1]), step))
+    _launch("inject_sources", r.dtype, idx.size, (r, idx, w, owner, stf, np.int64(idx.size), np.int64(r.shape[1]),
+                                                  np.int32(stf.shape[1]), step))
 
 
 def record(seis, field, idx, w, step):
     nrec, npts = idx.shape
-    if nrec:
-        _kernel("record_receivers", field.dtype)(_blocks(3 * nrec), (THREADS,),
-                                                 (seis, field, idx, w, np.int32(nrec), np.int32(npts),
-                                                  np.int64(field.shape[1]), step))
+    _launch("record_receivers", field.dtype, 3 * nrec, (seis, field, idx, w, np.int32(nrec), np.int32(npts),
+                                                        np.int64(field.shape[1]), step))
 
 
 def coupling_pressure(r_solid, chi_dd, is_, if_, nw):
-    npts = is_.size
-    if npts:
-        _kernel("coupling_pressure", r_solid.dtype)(_blocks(npts), (THREADS,),
-                                                    (r_solid, chi_dd, is_, if_, nw, np.int64(npts),
-                                                     np.int64(r_solid.shape[1])))
+    _launch("coupling_pressure", r_solid.dtype, is_.size,
+            (r_solid, chi_dd, is_, if_, nw, np.int64(is_.size), np.int64(r_solid.shape[1])))
 
 
 def coupling_displacement(r_fluid, u_solid, is_, if_, nw):
-    npts = is_.size
-    if npts:
-        _kernel("coupling_displacement", r_fluid.dtype)(_blocks(npts), (THREADS,),
-                                                        (r_fluid, u_solid, is_, if_, nw, np.int64(npts),
-                                                         np.int64(u_solid.shape[1])))
+    _launch("coupling_displacement", r_fluid.dtype, is_.size,
+            (r_fluid, u_solid, is_, if_, nw, np.int64(is_.size), np.int64(u_solid.shape[1])))
 
 
 def advance(step):
-    _kernel("advance_step", np.float32)((1,), (1,), (step,))
+    _kernel("advance_step", "float")((1,), (1,), (step,))
 
 
 def step_counter(value: int = 0):

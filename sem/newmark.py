@@ -55,41 +55,38 @@ def _correct_array(u, v, a, minv, dt):
 class Newmark:
     """The predict and correct passes of one backend, and the first step at which u was not finite.
 
-    correct(..., step) notes a non-finite displacement instead of returning it, so that the GPU needs
-    no host synchronisation per step: the driver asks `bad_step()` every `check_every` steps.
+    correct(..., step) notes a non-finite field instead of returning it, so that the GPU needs no
+    host synchronisation per step: the driver asks `bad_step()` every `check_every` steps (on the GPU
+    `step` is the device step counter of sem.cuda_passes).
     """
 
     def __init__(self, backend: str):
-        self.backend = backend
         self._bad = None
+        self._flag = None
         if backend == "cupy":
             import cupy
             from . import cuda_passes
-            self._passes = cuda_passes
             self._flag = cupy.full(1, np.iinfo(np.int32).max, dtype=np.int32)
+            self.predict = cuda_passes.predict
+            self._correct = cuda_passes.correct
             self.check_every = 50
         else:
             compiled = backend == "numba"
-            self._predict = _predict_compiled if compiled else _predict_array
+            self.predict = _predict_compiled if compiled else _predict_array
             self._correct = _correct_compiled if compiled else _correct_array
             self.check_every = 1
 
-    def predict(self, u, v, a, dt):
-        if self.backend == "cupy":
-            self._passes.predict(u, v, a, dt)
-        else:
-            self._predict(u, v, a, dt)
-
-    def correct(self, u, v, a, minv, dt, step: int):
-        if self.backend == "cupy":
-            self._passes.correct(u, v, a, minv, dt, step, self._flag)
+    def correct(self, u, v, a, minv, dt, step):
+        if self._flag is not None:                    # the GPU pass records a bad step on the device
+            self._correct(u, v, a, minv, dt, step, self._flag)
         elif not self._correct(u, v, a, minv, dt) and self._bad is None:
             self._bad = int(step)
 
     def bad_step(self):
-        """The first step at which the displacement held NaN or Inf, or None."""
-        if self.backend == "cupy" and self._bad is None:
+        """The first step at which the field held NaN or Inf, or None."""
+        if self._flag is not None and self._bad is None:
             flag = int(self._flag.get()[0])
             if flag != np.iinfo(np.int32).max:
                 self._bad = flag
         return self._bad
+

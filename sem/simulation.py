@@ -41,6 +41,7 @@ def _captured(body, n):
     import cupy
     stream = cupy.cuda.get_current_stream()
     if stream.ptr == 0:                              # the legacy default stream cannot capture
+        body(n)
         return None
     try:
         stream.begin_capture(cupy.cuda.runtime.streamCaptureModeRelaxed)
@@ -255,15 +256,11 @@ class Simulation:
                 coupling.add_pressure(chi_dd, r)
             if gpu:
                 cuda_passes.inject(r, src_idx, src_w, src_owner, stf, step_dev)
-                if len(absorbing.idx):
-                    cuda_passes.absorbing(r, v, absorbing.idx_dev, absorbing.c_dev, absorbing.b_dev)
-                return
-            if src_idx.size:
+            elif src_idx.size:
                 vals = src_w * stf[src_owner, step][None, :]
                 for c in range(3):
                     bk.scatter_add(r[c], src_idx, -vals[c])
-            absorbing.add_damping(v, r, xp)
-            absorbing.solve(r, xp)
+            absorbing.apply(v, r)
 
         def step_fields(n):
             """One Newmark step to t_n (n = 0: the initial accelerations only); a non-finite
@@ -305,13 +302,14 @@ class Simulation:
         step_and_record(0)
         bar = self._progress_bar()
         wall = _time.perf_counter()
-        replay = None
+        replay, capture = None, gpu and callback is None
         with np.errstate(over="ignore", invalid="ignore"):       # a blow-up is reported below
             for n in range(1, self.nt):
                 if replay is not None:
                     replay()
-                elif gpu and callback is None and n >= 2:
-                    replay = _captured(step_and_record, n)   # the same launches for every step n >= 1
+                elif capture and n >= 2:                     # the same launches for every step n >= 1
+                    capture = False
+                    replay = _captured(step_and_record, n)
                 else:
                     step_and_record(n)
                 if n % stepper.check_every == 0 or n == self.nt - 1:

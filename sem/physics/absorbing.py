@@ -61,23 +61,35 @@ class AbsorbingBoundary:
         self.c = np.zeros((len(self.idx), 3, 3))
         np.add.at(self.c, inverse, z.reshape(-1, 3, 3))
 
-    def add_damping(self, v, r, xp=np):
+    def add_damping(self, v, r):
         """r[:, idx] += C v[:, idx] for the velocity v (3, nglob) (r is a force residual K u - f)."""
         if len(self.idx) == 0:
             return r
-        r[:, self.idx_dev] += xp.einsum("bij,jb->ib", self.c_dev, v[:, self.idx_dev])
+        r[:, self.idx_dev] += np.einsum("bij,jb->ib", self.c_dev, v[:, self.idx_dev])
         return r
 
-    def solve(self, r, xp=np):
+    def solve(self, r):
         """r[:, idx] <- (I + dt/2 M^-1 C)^-1 r[:, idx] (needs `prepare` first), so that M^-1 r is
         (M + dt/2 C)^-1 r at the boundary nodes (M is a scalar per node)."""
         if len(self.idx) == 0:
             return r
-        r[:, self.idx_dev] = xp.einsum("bij,jb->ib", self.b_dev, r[:, self.idx_dev])
+        r[:, self.idx_dev] = np.einsum("bij,jb->ib", self.b_dev, r[:, self.idx_dev])
         return r
+
+    def apply(self, v, r):
+        """The absorbing terms of one step (needs `prepare`): r[:, idx] <- B (r[:, idx] + C v[:, idx]),
+        B = (I + dt/2 M^-1 C)^-1; `add_damping` then `solve` on the CPU, one kernel on the GPU."""
+        if len(self.idx) == 0:
+            return r
+        if self.gpu:                                                     # pragma: no cover - GPU only
+            from ..cuda_passes import absorbing
+            absorbing(r, v, self.idx_dev, self.c_dev, self.b_dev)
+            return r
+        return self.solve(self.add_damping(v, r))
 
     def prepare(self, mass, dt, xp=np, dtype=np.float64):
         """Move to the device and precompute the implicit-damping blocks for time step dt (s)."""
+        self.gpu = xp is not np
         self.c_dev = xp.asarray(self.c, dtype=dtype)
         self.idx_dev = xp.asarray(self.idx)
         blocks = np.eye(3) + 0.5 * dt * self.c / mass[self.idx][:, None, None]
