@@ -2,7 +2,7 @@
 
 Builds the light-PREM mesh at --build periods (default 100 s), estimates others (50 and 25 s)
 without building, times a few steps of the 100-s mesh on this machine, and prints the seconds a
-30-minute global simulation takes. SPECFEM3D_GLOBE's figures are those of DESIGN.md: shortest
+30-minute global simulation takes. SPECFEM3D_GLOBE's figures (its own published meshes): shortest
 period ~ 17 s x 256 / NEX; its NEX-32 mesh (~136 s) has 56,224 elements and dt 0.19 s; NEX-256
 (17 s) 4.5 M elements, dt 0.19 s for every mesh up to NEX 256 with PREM's two-layer crust.
 
@@ -18,7 +18,7 @@ import numpy as np
 import sem
 from steptime import seconds_per_step
 
-SPECFEM = {32: (56224, 0.19), 256: (4.5e6, 0.19)}       # NEX: (elements, dt s), from DESIGN.md
+SPECFEM = {32: (56224, 0.19), 256: (4.5e6, 0.19)}       # NEX: (elements, dt s) of SPECFEM3D_GLOBE's meshes
 
 
 def specfem_cost(period):
@@ -61,16 +61,20 @@ def main():
         model = sem.Model.from_earth(mesh, earth)
         t_mesh = time.perf_counter() - t
         print(f"\n{sem.mesh.mesh_report(mesh, earth)}")
-        counts = np.bincount(mesh.element_region, minlength=len(mesh.region_names))
-        print("elements per region: " + ", ".join(f"{n} {c:,}" for n, c in zip(mesh.region_names, counts) if c))
+        info = mesh.earth_info
+        counts = np.bincount(info.element_region, minlength=len(info.region_names))
+        print("elements per region: " + ", ".join(f"{n} {c:,}" for n, c in zip(info.region_names, counts) if c))
         src = sem.MomentTensorSource.geographic(5.0, 0.0, 12.0, 1e20, -5e19, -5e19, 0, 0, 0,
                                                 sem.stf.Gaussian(half_duration=50.0))
-        sim = sem.Simulation(mesh, model, [src], [sem.Receiver.geographic(40.0, 30.0)], duration=1.0,
-                             dtype=a.dtype, backend=a.backend, progress=False)
+        def simulation(duration, dt=None):
+            return sem.Simulation(mesh, model, [src], [sem.Receiver.geographic(40.0, 30.0)], duration=duration,
+                                  dt=dt, dtype=a.dtype, backend=a.backend, progress=False)
+        dt = simulation(1.0).dt
+        sim = simulation(2 * a.steps * dt + 100.0, dt)         # the source starts ~100 s before 0
         per_step, _ = seconds_per_step(sim, a.steps)
         n30 = int(np.ceil(1800.0 / sim.dt))
         print(f"mesh + model built in {t_mesh:.1f} s; dt {sim.dt:.3f} s; {per_step * 1e3:.3g} ms per step "
-              f"({1e9 * per_step / mesh.nspec:.1f} ns per element per step, {a.dtype}, {sim.backend}); a 30-minute simulation: "
+              f"({1e9 * per_step / mesh.nspec:.1f} ns per element per step, {a.dtype}, {sim.backend.name}); a 30-minute simulation: "
               f"{n30} steps, {n30 * per_step:.3g} s on this machine")
 
 

@@ -4,6 +4,9 @@ All functions work on the reference interval [-1, 1] in float64. For polynomial 
 are n = N + 1 GLL points: the end points and the roots of P'_N (the derivative of the Legendre
 polynomial of degree N). Weights are w_i = 2 / (N (N + 1) P_N(x_i)^2).
 
+`reference_gradient` and `reference_divergence` apply the derivative matrix along the three
+reference directions of element fields (numpy or cupy arrays, in their own dtype).
+
 Reference: Canuto, Hussaini, Quarteroni & Zang (2006), Spectral Methods, section 2.3.
 """
 
@@ -91,3 +94,34 @@ def derivative_matrix(order: int) -> np.ndarray:
     d[np.arange(len(x)), np.arange(len(x))] -= d.sum(axis=1)  # diagonal = - sum of off-diagonals
     d.setflags(write=False)
     return d
+
+
+# --------------------------------------------------------------------------------------------------
+# tensor-product differentiation of element fields (numpy or cupy, taken from the input)
+# --------------------------------------------------------------------------------------------------
+def _array_module(a):
+    if type(a).__module__.startswith("cupy"):
+        import cupy
+        return cupy
+    return np
+
+
+def reference_gradient(ue, d):
+    """d(u_c)/d(xi_r) for element fields ue (nb, n, n, n, ncomp) -> (nb, n, n, n, ncomp, 3).
+
+    d is the GLL derivative matrix (n, n) (`derivative_matrix`), on the same device as ue; the last
+    axis r runs over the reference coordinates xi, eta, zeta.
+    """
+    xp = _array_module(ue)
+    dxi = xp.einsum("il,bljkc->bijkc", d, ue)
+    deta = xp.einsum("jl,bilkc->bijkc", d, ue)
+    dzeta = xp.einsum("kl,bijlc->bijkc", d, ue)
+    return xp.stack([dxi, deta, dzeta], axis=-1)
+
+
+def reference_divergence(flux, d):
+    """Transpose of `reference_gradient`: flux (nb, n, n, n, ncomp, 3) -> (nb, n, n, n, ncomp)."""
+    xp = _array_module(flux)
+    return (xp.einsum("il,bijkc->bljkc", d, flux[..., 0])
+            + xp.einsum("jl,bijkc->bilkc", d, flux[..., 1])
+            + xp.einsum("kl,bijkc->bijlc", d, flux[..., 2]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .mesh.earth_mesh import gll_layers
 from .physics.acoustic import Acoustic
 from .physics.anisotropic import CIJ_NAMES, Anisotropic21, upper_triangle
 from .physics.isotropic import IsotropicElastic
@@ -99,17 +100,16 @@ class Model:
     @classmethod
     def from_earth(cls, mesh, earth, isotropic: bool = False):
         """A 1-D Earth model (sem.earth) on a mesh built for it (one that knows each element's earth
-        layer, `mesh.element_layer`, so every element is evaluated on its side of each discontinuity).
+        layer, `mesh.earth_info.element_layer`, so every element is evaluated on its side of each
+        discontinuity, and point by point where an element crosses a discontinuity the mesh leaves out).
 
         Transversely isotropic models get a radial symmetry axis; `isotropic=True` uses their
         isotropic (Voigt) equivalents. The fluid layers (vs = 0) become fluid elements.
         """
-        layer = getattr(mesh, "element_layer", None)
-        if layer is None:
+        if mesh.earth_info is None:
             raise ValueError("Model.from_earth needs a mesh made for an Earth model (e.g. sem.mesh.cubed_sphere), "
                              "which records the earth layer of every element")
-        from .mesh.cubed_sphere import gll_layers          # per point where an element crosses a
-        r = np.linalg.norm(mesh.coords, axis=-1)            # discontinuity the mesh leaves out
+        r = np.linalg.norm(mesh.coords, axis=-1)
         vals = earth.evaluate(r, layer=gll_layers(mesh, earth))
         if not earth.is_transversely_isotropic or isotropic:
             return cls.isotropic(mesh, vp=vals["vp"], vs=vals["vs"], rho=vals["rho"])

@@ -27,7 +27,7 @@ elements against the flattest blend elements at the cube's corners.
 
 *Radial steps* honour the first-order discontinuities of the model (see ``honour``) and are sized to
 the local wavelength; the fluid-solid boundaries are always honoured, so that no element is partly
-fluid. Each element lies in one layer of the model and records it (``mesh.element_layer``).
+fluid. Each element lies in one layer of the model and records it (``mesh.earth_info.element_layer``).
 
 *Doubling.* The lateral element count halves with depth where the wavelength allows
 (Komatitsch & Tromp 2002a): each doubling zone is three radial sub-steps (two in a regional chunk);
@@ -65,10 +65,12 @@ nor in the central cube's blend. A doubling needs the fine count to be a multipl
 to ~1 %, build memory ``BYTES_PER_POINT`` per GLL point of the elements, Courant dt from the planned
 sizes); `cubed_sphere` raises MemoryError before allocating anything if that exceeds ``max_memory``.
 
-The mesh carries, besides the usual `Mesh` contents: ``element_layer``, ``element_region`` with
-``region_names``, ``element_crosses_discontinuity`` (only where ``honour`` leaves a discontinuity out),
-``earth_radius``, ``honoured_discontinuities`` (name -> radius, m), ``nex``, ``doubling_radii``,
-``radial_levels``, ``min_period``, ``points_per_wavelength``, ``chunk`` and ``report(earth)``.
+Besides the usual `Mesh` contents, the mesh carries its Earth metadata in ``mesh.earth_info`` (an
+`EarthMeshInfo`, see `sem.mesh.earth_mesh`): ``element_layer``, ``element_region`` with
+``region_names``, ``element_crosses_discontinuity`` (set only where ``honour`` leaves a discontinuity
+out), ``earth_radius``, ``honoured_discontinuities`` (name -> radius, m), ``nex``, ``nex_central_cube``,
+``doubling_radii``, ``radial_levels``, ``min_period``, ``points_per_wavelength``, ``chunk`` and
+``estimated_bytes``; ``mesh.report(earth)`` gives its quality and cost.
 Side sets: global: 'surface'; chunk: 'surface', 'bottom', 'xi_min', 'xi_max', 'eta_min', 'eta_max'.
 """
 
@@ -76,7 +78,6 @@ from __future__ import annotations
 
 import math
 import os
-import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,11 +85,13 @@ import numpy as np
 from .. import basis
 from ..geography import geographic_to_cartesian, local_basis
 from . import doubling as dbl
+from .earth_mesh import EarthMeshInfo
 from .mesh import Mesh, MeshError, face_point_indices
+from .timestep import COURANT, courant_dt
 
-__all__ = ["cubed_sphere", "cubed_sphere_estimate", "REGION_NAMES", "gll_layers"]
+__all__ = ["cubed_sphere", "cubed_sphere_estimate", "REGION_NAMES"]
 
-#: Region codes of ``mesh.element_region`` index this tuple (``mesh.region_names``).
+#: Region codes of ``mesh.earth_info.element_region`` index this tuple (``mesh.earth_info.region_names``).
 REGION_NAMES = ("crust_mantle", "outer_core", "inner_core", "central_cube", "ocean")
 #: Half side of the central cube as a fraction of the radius of the innermost honoured sphere.
 CUBE_FRACTION = 0.37
@@ -286,16 +289,16 @@ class _Plan:
         c, cube = self.element_counts()
         return int(c.sum() + cube)
 
-    def estimate_dt(self, courant=0.4):
-        """Courant time step from the planned element sizes: the shortest edge of each step's elements
-        (radially the step or, in a doubling, its thinner template row; laterally the finest cells,
-        whose shortest edges, at the chunk corners, are 1/sqrt(2) of the central ones) times the
-        smallest GLL interval, over the largest P velocity of the step's layers."""
+    def estimate_dt(self, courant=COURANT):
+        """Courant time step (`courant_dt`) from the planned element sizes: the shortest edge of each
+        step's elements (radially the step or, in a doubling, its thinner template row; laterally the
+        finest cells, whose shortest edges, at the chunk corners, are 1/sqrt(2) of the central ones)
+        times the smallest GLL interval, over the largest P velocity of the step's layers."""
         x = basis.gll_points(self.order)
         frac = (x[1] - x[0]) / 2.0
         per_cell = min(self.widths[0] / self.nex[0], self.widths[1] / self.nex[1])    # rad per lattice unit
         ops = [self.chunk_ops(ic) for ic in range(len(self.frames))]
-        best = np.inf
+        spacing, velocity = [], []                            # per step, and the cube
         for s, st in enumerate(self.steps):
             r0, r1 = self.lev_r[s], self.lev_r[s + 1]
             a0, a1 = self.lev_alpha[s], self.lev_alpha[s + 1]
@@ -309,11 +312,13 @@ class _Plan:
                 thick = (r1 - r0) * (min(TEMPLATE_H, 1 - TEMPLATE_H) if st["op"] == "zone" else 1.0)
                 lateral = r0 * fine / math.sqrt(2.0)
                 lo, hi = r0, r1
-            best = min(best, frac * min(thick, lateral) / self.sizing.max_vp(lo, hi))
+            spacing.append(frac * min(thick, lateral))
+            velocity.append(self.sizing.max_vp(lo, hi))
         if self.cube:
             c, n = self.cube["c"], self.cube["n"]
-            best = min(best, frac * c * (math.pi / 2) / n / self.sizing.max_vp(0.0, c * math.sqrt(3)))
-        return courant * best
+            spacing.append(frac * c * (math.pi / 2) / n)
+            velocity.append(self.sizing.max_vp(0.0, c * math.sqrt(3)))
+        return courant_dt(spacing, velocity, courant)[0]
 
 
 def _radial_nodes(lo, hi, sizing, lateral_per_radian):
@@ -750,19 +755,6 @@ def _regions(earth):
     return codes
 
 
-def gll_layers(mesh, earth) -> np.ndarray:
-    """The earth layer to evaluate at every GLL point, (nspec, n, n, n) int: the element's layer, or,
-    in an element that crosses a discontinuity left out of the mesh (``honour``), the layer at each
-    point (the deeper side on the discontinuity itself)."""
-    out = np.broadcast_to(np.asarray(mesh.element_layer)[:, None, None, None], mesh.coords.shape[:4]).copy()
-    cross = np.flatnonzero(getattr(mesh, "element_crosses_discontinuity", np.zeros(mesh.nspec, bool)))
-    if cross.size:
-        r = np.linalg.norm(mesh.coords[cross], axis=-1)
-        r = np.clip(r, getattr(earth, "r_min", 0.0), earth.radius)
-        out[cross] = earth.layer_index(r, side="below")
-    return out
-
-
 # --------------------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------------------
@@ -841,8 +833,8 @@ def cubed_sphere(earth, min_period, order=4, chunk=None, points_per_wavelength=5
         (every one except solid-solid discontinuities bounding a layer thinner than a quarter of its
         shortest wavelength, as PREM's crust at long periods), or a list of names. The surface and
         solid-fluid boundaries are always needed. An element across a discontinuity left out is marked
-        in ``mesh.element_crosses_discontinuity``; evaluate the model there point by point
-        (`gll_layers`).
+        in ``mesh.earth_info.element_crosses_discontinuity``; evaluate the model there point by point
+        (`sem.mesh.gll_layers`).
     """
     plan = _plan(earth, min_period, order, chunk, points_per_wavelength, nex, doubling, honour)
     nspec, nglob, nbytes, dt = _estimate_from_plan(plan)
@@ -898,7 +890,6 @@ def cubed_sphere(earth, min_period, order=4, chunk=None, points_per_wavelength=5
     if np.any(covered != 1):
         raise MeshError(f"internal: {np.sum(covered != 1)} boundary face(s) lie on no outer surface "
                         "(hanging nodes)")
-    mesh = Mesh(coords, order, side_sets=sides, ibool=ibool, outer_sides=list(labels), free_surface="surface")
     # layers and regions
     lay_lo = earth.layer_index(np.clip(rmin, earth.r_min, earth.radius), side="above")
     lay_hi = earth.layer_index(np.clip(rmax, earth.r_min, earth.radius), side="below")
@@ -908,20 +899,12 @@ def cubed_sphere(earth, min_period, order=4, chunk=None, points_per_wavelength=5
         layer[cross] = earth.layer_index(0.5 * (rmin[cross] + rmax[cross]), side="below")
     region = _regions(earth)[layer]
     region[chunk_of < 0] = REGION_NAMES.index("central_cube")
-    mesh.element_layer = layer.astype(np.int64)
-    mesh.element_crosses_discontinuity = cross
-    mesh.element_region = region
-    mesh.region_names = REGION_NAMES
-    mesh.earth_radius = plan.radius
-    mesh.honoured_discontinuities = _honoured_dict(plan, earth)
-    mesh.nex = _nex_out(plan)
-    mesh.nex_central_cube = plan.cube["n"] if plan.cube else None
-    mesh.doubling_radii = [float(z[0]) for z in plan.zones]
-    mesh.radial_levels = plan.lev_r.copy()
-    mesh.min_period = float(min_period)
-    mesh.points_per_wavelength = float(points_per_wavelength)
-    mesh.chunk = plan.info
-    mesh.estimated_bytes = int(nbytes)
-    from .quality import mesh_report
-    mesh.report = types.MethodType(mesh_report, mesh)
-    return mesh
+    info = EarthMeshInfo(
+        element_layer=layer.astype(np.int64), element_crosses_discontinuity=cross, element_region=region,
+        region_names=REGION_NAMES, earth_radius=plan.radius, honoured_discontinuities=_honoured_dict(plan, earth),
+        nex=_nex_out(plan), nex_central_cube=plan.cube["n"] if plan.cube else None,
+        doubling_radii=[float(z[0]) for z in plan.zones], radial_levels=plan.lev_r.copy(),
+        min_period=float(min_period), points_per_wavelength=float(points_per_wavelength), chunk=plan.info,
+        estimated_bytes=int(nbytes))
+    return Mesh(coords, order, side_sets=sides, ibool=ibool, outer_sides=list(labels), free_surface="surface",
+                earth_info=info)

@@ -7,7 +7,8 @@ from them, in float64.
 
 Face numbering of an element: 0: xi = -1, 1: xi = +1, 2: eta = -1, 3: eta = +1, 4: zeta = -1,
 5: zeta = +1. Side sets map a name (e.g. "zmax") to an int array (nfaces, 2) of (element, face).
-(The compiled operators colour blocks of elements for parallel scatter; see physics/numba_operator.py.)
+A mesh made for a 1-D Earth model carries its metadata in ``mesh.earth_info`` (an EarthMeshInfo).
+(The compiled operators colour blocks of elements for parallel scatter; see operators/numba_operator.py.)
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from .. import basis
+from .earth_mesh import EarthMeshInfo
+from .quality import mesh_report
+from .timestep import COURANT
 
 
 class MeshError(ValueError):
@@ -54,9 +58,12 @@ class Mesh:
     outer_sides : the side-set names that together cover the outer boundary once (no aliases);
                   default all side sets.
     free_surface : the side set that is the free surface (kept free by boundaries="absorbing").
+    earth_info : optional EarthMeshInfo of a mesh made for an Earth model (per-element layers and
+                 regions, nex, ...); None for other meshes.
     """
 
-    def __init__(self, coords, order: int, side_sets=None, ibool=None, outer_sides=None, free_surface=None):
+    def __init__(self, coords, order: int, side_sets=None, ibool=None, outer_sides=None, free_surface=None,
+                 earth_info: EarthMeshInfo | None = None):
         coords = np.ascontiguousarray(coords, dtype=np.float64)
         n = order + 1
         if coords.ndim != 5 or coords.shape[1:] != (n, n, n, 3):
@@ -80,6 +87,9 @@ class Mesh:
         if unknown:
             raise MeshError(f"outer_sides / free_surface name unknown side sets {unknown}")
         self.free_surface = free_surface
+        if earth_info is not None and earth_info.nspec != coords.shape[0]:
+            raise MeshError(f"earth_info describes {earth_info.nspec} elements, the mesh has {coords.shape[0]}")
+        self.earth_info = earth_info
         self._check_jacobian()
 
     # ---- sizes ---------------------------------------------------------------------------
@@ -90,6 +100,11 @@ class Mesh:
     @property
     def ngll(self) -> int:
         return self.order + 1
+
+    @property
+    def ndim(self) -> int:
+        """Spatial dimension of the mesh (hexahedra: 3); an element has ngll ** ndim GLL points."""
+        return 3
 
     @cached_property
     def global_coords(self) -> np.ndarray:
@@ -102,12 +117,7 @@ class Mesh:
     @cached_property
     def jacobian(self) -> np.ndarray:
         """dx_a / dxi_b at every GLL point, shape (nspec, n, n, n, 3, 3), [..., a, b]."""
-        d = basis.derivative_matrix(self.order)
-        x = self.coords
-        dxi = np.einsum("il,eljkc->eijkc", d, x)
-        deta = np.einsum("jl,eilkc->eijkc", d, x)
-        dzeta = np.einsum("kl,eijlc->eijkc", d, x)
-        return np.stack([dxi, deta, dzeta], axis=-1)
+        return basis.reference_gradient(self.coords, basis.derivative_matrix(self.order))
 
     @cached_property
     def det_jacobian(self) -> np.ndarray:
@@ -146,6 +156,31 @@ class Mesh:
             raise MeshError(f"unknown side set {name!r}; this mesh has {sorted(self.side_sets)}")
         return self.side_sets[name]
 
+    def face_values(self, faces: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """Values of an element-local array at the GLL points of some faces.
+
+        faces : (nf, 2) (element, face); local : (nspec, n, n, n, ...).
+        Returns (nf, n, n, ...): out[f, p, q] = local[e, i, j, k] at the point (p, q) of face f, with
+        (i, j, k) from `face_point_indices`.
+        """
+        faces = np.asarray(faces, dtype=np.int64).reshape(-1, 2)
+        local = np.asarray(local)
+        n = self.ngll
+        if local.shape[:4] != (self.nspec, n, n, n):
+            raise MeshError(f"face_values needs an element-local array (nspec, n, n, n, ...) = "
+                            f"{(self.nspec, n, n, n)} + ..., got {local.shape}")
+        if faces.size and ((faces[:, 1] < 0) | (faces[:, 1] > 5)).any():
+            raise MeshError("face numbers must be in 0..5")
+        out = np.empty((len(faces), n, n) + local.shape[4:], dtype=local.dtype)
+        for f in range(6):                                    # six face types, vectorised over faces
+            sel = np.flatnonzero(faces[:, 1] == f)
+            if sel.size == 0:
+                continue
+            e = faces[sel, 0][:, None, None]
+            i, j, k = face_point_indices(self.order, f)
+            out[sel] = local[e, i, j, k]
+        return out
+
     def face_geometry(self, faces: np.ndarray):
         """Area-weighted outward normals on a list of faces.
 
@@ -155,31 +190,20 @@ class Mesh:
         Uses n dS = sign * |J| grad(xi_f) dxi_p dxi_q on the face xi_f = +-1.
         """
         faces = np.asarray(faces, dtype=np.int64).reshape(-1, 2)
-        n = self.ngll
         w = basis.gll_weights(self.order)
         ww = np.outer(w, w)
-        nf = len(faces)
-        ib = np.empty((nf, n, n), dtype=np.int64)
-        nrm = np.empty((nf, n, n, 3))
-        wt = np.empty((nf, n, n))
-        for f in range(6):                                    # six face types, vectorised over faces
-            sel = np.where(faces[:, 1] == f)[0]
-            if sel.size == 0:
-                continue
-            e = faces[sel, 0][:, None, None]
-            i, j, k = face_point_indices(self.order, f)
-            sign = -1.0 if f % 2 == 0 else 1.0
-            grad = self.inv_jacobian[e, i, j, k, f // 2, :]     # (ns, n, n, 3) = grad xi_f
-            vec = sign * self.det_jacobian[e, i, j, k][..., None] * grad
-            area = np.linalg.norm(vec, axis=-1)
-            ib[sel] = self.ibool[e, i, j, k]
-            nrm[sel] = vec / area[..., None]
-            wt[sel] = area * ww
-        return ib, nrm, wt
+        axis = faces[:, 1] // 2
+        sign = np.where(faces[:, 1] % 2 == 0, -1.0, 1.0)[:, None, None, None]
+        inv = self.face_values(faces, self.inv_jacobian)                     # (nf, n, n, 3, 3)
+        grad = np.take_along_axis(inv, axis[:, None, None, None, None], axis=3)[:, :, :, 0, :]   # grad xi_f
+        vec = sign * self.face_values(faces, self.det_jacobian)[..., None] * grad
+        area = np.linalg.norm(vec, axis=-1)
+        return self.face_values(faces, self.ibool), vec / area[..., None], area * ww
 
     def subset(self, elements) -> "Mesh":
         """The mesh of some elements (index array, in that order), with its own compact global
-        numbering; side sets keep the faces of those elements. `parent_elements` maps back."""
+        numbering; side sets keep the faces of those elements, and `earth_info` (if any) their
+        per-element arrays. `parent_elements` maps back."""
         elements = np.asarray(elements, dtype=np.int64)
         used, ibool = np.unique(self.ibool[elements], return_inverse=True)
         where = np.full(self.nspec, -1, dtype=np.int64)
@@ -190,7 +214,8 @@ class Mesh:
             sides[name] = np.stack([where[faces[keep, 0]], faces[keep, 1]], axis=1)
         sub = Mesh(self.coords[elements], self.order, side_sets=sides,
                    ibool=ibool.reshape(self.ibool[elements].shape), outer_sides=self.outer_sides,
-                   free_surface=self.free_surface)
+                   free_surface=self.free_surface,
+                   earth_info=self.earth_info.subset(elements) if self.earth_info is not None else None)
         sub.parent_elements = elements
         sub.parent_points = used
         return sub
@@ -207,6 +232,11 @@ class Mesh:
         x = self.coords
         d = [np.linalg.norm(np.diff(x, axis=ax), axis=-1).min(axis=(1, 2, 3)) for ax in (1, 2, 3)]
         return np.minimum.reduce(d)
+
+    # ---- quality ---------------------------------------------------------------------------
+    def report(self, earth=None, courant: float = COURANT):
+        """`sem.mesh.mesh_report` of this mesh: quality, and with `earth` the Courant dt and cost."""
+        return mesh_report(self, earth, courant)
 
     def __repr__(self):
         return (f"Mesh(nspec={self.nspec}, order={self.order}, nglob={self.nglob}, "

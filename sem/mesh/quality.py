@@ -1,22 +1,23 @@
 """Mesh quality and cost: Jacobians, aspect ratios, resolution, the Courant time step.
 
-    rep = sem.mesh.mesh_report(mesh, earth)     # also mesh.report(earth) on cubed-sphere meshes
+    rep = sem.mesh.mesh_report(mesh, earth)     # also mesh.report(earth)
     print(rep)                                  # a table; rep is a dict of the numbers
 
-The time step follows the solver's rule (DESIGN.md, `sem.simulation.COURANT`):
+The time step follows the solver's Courant rule (`sem.mesh.timestep`):
 ``dt = courant * min over elements of (smallest GLL spacing / largest P velocity)``, with the velocity
 of the earth model at the element's GLL points (on its side of every discontinuity), the larger of vpv
 and vph in a transversely isotropic layer. A simulated second then costs ``nspec / dt`` element-steps.
+Regions, discontinuities, nex and the period come from ``mesh.earth_info`` where the mesh has one.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mesh_report", "element_aspect_ratio", "element_edge_lengths", "MeshReport"]
+from .earth_mesh import gll_layers
+from .timestep import COURANT, courant_dt
 
-#: The solver's default Courant number (sem.simulation.COURANT; repeated here to keep imports light).
-COURANT = 0.4
+__all__ = ["mesh_report", "element_aspect_ratio", "element_edge_lengths", "MeshReport"]
 
 
 def element_edge_lengths(mesh) -> np.ndarray:
@@ -41,7 +42,6 @@ def element_aspect_ratio(mesh) -> np.ndarray:
 
 
 def _point_values(mesh, earth):
-    from .cubed_sphere import gll_layers
     r = np.linalg.norm(mesh.coords, axis=-1)
     r = np.clip(r, getattr(earth, "r_min", 0.0), earth.radius)
     return earth.evaluate(r, layer=gll_layers(mesh, earth))
@@ -87,37 +87,37 @@ def mesh_report(mesh, earth=None, courant: float = COURANT) -> MeshReport:
     det = mesh.det_jacobian
     dmin, dmax = det.min(axis=(1, 2, 3)), det.max(axis=(1, 2, 3))
     aspect = element_aspect_ratio(mesh)
-    names = getattr(mesh, "region_names", None)
-    regions = {}
+    info = mesh.earth_info
+    names = info.region_names if info is not None else None
     if names is not None:
-        counts = np.bincount(mesh.element_region, minlength=len(names))
+        counts = np.bincount(info.element_region, minlength=len(names))
         regions = {nm: int(c) for nm, c in zip(names, counts) if c}
     else:
         regions = {"all": mesh.nspec}
     nbytes = sum(a.nbytes for a in (mesh.coords, mesh.ibool))
     nbytes += sum(v.nbytes for k, v in vars(mesh).items()
                   if k in ("jacobian", "det_jacobian", "inv_jacobian", "quadrature_weights"))
-    rep = MeshReport(nspec=mesh.nspec, nglob=mesh.nglob, order=mesh.order, nex=getattr(mesh, "nex", None),
-                     doubling_radii=getattr(mesh, "doubling_radii", []),
-                     honoured=getattr(mesh, "honoured_discontinuities", {}),
+    rep = MeshReport(nspec=mesh.nspec, nglob=mesh.nglob, order=mesh.order,
+                     nex=info.nex if info is not None else None,
+                     doubling_radii=info.doubling_radii if info is not None else [],
+                     honoured=info.honoured_discontinuities if info is not None else {},
                      elements_per_region=regions,
                      jacobian_min=float(dmin.min()), jacobian_max=float(dmax.max()),
                      jacobian_ratio_max=float((dmax / dmin).max()),
                      aspect_ratio_max=float(aspect.max()), aspect_ratio_median=float(np.median(aspect)),
-                     mesh_bytes=int(nbytes), estimated_build_bytes=getattr(mesh, "estimated_bytes", None),
+                     mesh_bytes=int(nbytes),
+                     estimated_build_bytes=info.estimated_bytes if info is not None else None,
                      courant=courant)
     if earth is not None:
         vals = _point_values(mesh, earth)
         vp = np.maximum(vals["vpv"], vals["vph"]) if "vpv" in vals else vals["vp"]
-        h = mesh.min_gll_spacing()
-        ratio = h / vp.max(axis=(1, 2, 3))
-        e = int(np.argmin(ratio))
-        rep["dt"] = float(courant * ratio[e])
+        dt, e = courant_dt(mesh.min_gll_spacing(), vp.max(axis=(1, 2, 3)), courant)
+        rep["dt"] = dt
         rep["dt_element"] = e
         rep["dt_radius"] = float(np.linalg.norm(mesh.coords[e].mean(axis=(0, 1, 2))))
-        rep["dt_region"] = (names[mesh.element_region[e]] if names is not None else "the mesh")
+        rep["dt_region"] = (names[info.element_region[e]] if names is not None else "the mesh")
         rep["element_steps_per_second"] = mesh.nspec / rep["dt"]
-        T = getattr(mesh, "min_period", None)
+        T = info.min_period if info is not None else None
         if T is not None:
             vs = np.minimum(vals["vsv"], vals["vsh"]) if "vsv" in vals else vals["vs"]
             vmin = np.where(vs > 0, vs, vals["vp"]).min(axis=(1, 2, 3))

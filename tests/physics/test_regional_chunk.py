@@ -8,7 +8,7 @@ the chunk centre, receivers 5-8 degrees away; both low-passed at 300 s (1.5 x th
 Window: the first 170 s. The earliest wave that touched a chunk boundary is P reflected at the
 670 km bottom: about 1400 km of path at <= 9 km/s, ~155 s after the moment-rate peak at 0, whose
 Gaussian (half duration 30 s) has only its tail before -30 s. Tolerance 2% relative L2 per receiver
-and component (issue requirement); measured <= 0.13% at 170 s. A longer window shows the boundary
+and component (the required accuracy); measured <= 0.13% at 170 s. A longer window shows the boundary
 waves arriving (0.2-4.4% at 240 s), which checks that the test window is the one that matters.
 """
 
@@ -31,7 +31,7 @@ def lowpass(x, dt, period):
 def test_chunk_matches_global_before_boundary_waves():
     earth = sem.earth.PREM(crust=False, isotropic=True)
     glob = sem.mesh.cubed_sphere(earth, PERIOD)
-    chunk = sem.mesh.cubed_sphere(earth, PERIOD, nex=glob.nex, chunk=dict(
+    chunk = sem.mesh.cubed_sphere(earth, PERIOD, nex=glob.earth_info.nex, chunk=dict(
         center=(0.0, 0.0), width=(90.0, 90.0), azimuth=0.0, depth_km=670.0))
     src = sem.MomentTensorSource.geographic(*SOURCE, *M_RTP, stf=sem.stf.Gaussian(half_duration=30.0))
     recs = [sem.Receiver.geographic(SOURCE[0] + dlat, SOURCE[1] + dlon, 0.0, station=f"S{i}")

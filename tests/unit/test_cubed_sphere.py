@@ -12,6 +12,7 @@ import pytest
 import sem
 from sem.geography import geographic_to_cartesian, local_basis
 from sem.mesh import face_point_indices
+from sem.mesh.cubed_sphere import REGION_NAMES
 from sem.mesh.mesh import _merge_coincident_points
 from sem.mesh.quality import element_aspect_ratio, element_edge_lengths
 
@@ -66,7 +67,8 @@ def test_volume_area_and_radii_are_exact(which, request):
     w = mesh.quadrature_weights.sum(axis=(1, 2, 3))
     for k in range(earth.n_layers):                    # every layer is a spherical shell
         lo, hi = earth.layer_bounds(k)
-        assert abs(w[mesh.element_layer == k].sum() / _shell(lo, hi) - 1) < 1e-8, earth.discontinuity_names[k]
+        in_layer = mesh.earth_info.element_layer == k
+        assert abs(w[in_layer].sum() / _shell(lo, hi) - 1) < 1e-8, earth.discontinuity_names[k]
     ib, nrm, wt = mesh.face_geometry(mesh.side_set("surface"))
     assert abs(wt.sum() / (4 * np.pi * R**2) - 1) < 1e-8
     x = mesh.global_coords[ib]
@@ -75,8 +77,8 @@ def test_volume_area_and_radii_are_exact(which, request):
     assert np.einsum("fpqc,fpqc->fpq", nrm, x / r[..., None]).min() > 0.999   # outward
     # every honoured discontinuity is a sphere of GLL points: 6 k^2 + 2 of them for k = nex_local * N
     gr = np.linalg.norm(mesh.global_coords, axis=1)
-    assert set(mesh.honoured_discontinuities) == set(earth.discontinuity_names)
-    for name, rd in mesh.honoured_discontinuities.items():
+    assert set(mesh.earth_info.honoured_discontinuities) == set(earth.discontinuity_names)
+    for name, rd in mesh.earth_info.honoured_discontinuities.items():
         npts = int(np.sum(np.abs(gr - rd) < 1e-9 * R))
         k = math.isqrt((npts - 2) // 6)
         assert 6 * k * k + 2 == npts and k % mesh.order == 0, (name, npts)
@@ -87,15 +89,15 @@ def test_every_element_lies_in_one_earth_layer(which, request):
     mesh = request.getfixturevalue(which)
     earth = LIGHT if which == "light" else FULL
     r = np.linalg.norm(mesh.coords, axis=-1).reshape(mesh.nspec, -1)
-    lo = np.array([earth.layer_bounds(k)[0] for k in range(earth.n_layers)])[mesh.element_layer]
-    hi = np.array([earth.layer_bounds(k)[1] for k in range(earth.n_layers)])[mesh.element_layer]
+    lo = np.array([earth.layer_bounds(k)[0] for k in range(earth.n_layers)])[mesh.earth_info.element_layer]
+    hi = np.array([earth.layer_bounds(k)[1] for k in range(earth.n_layers)])[mesh.earth_info.element_layer]
     tol = 1e-9 * R                                     # DISCONTINUITY_RTOL: rounding of the radii
     assert np.all(r.min(axis=1) >= lo - tol) and np.all(r.max(axis=1) <= hi + tol)
     centre = r.mean(axis=1)                            # mean GLL radius (inside the element's radii)
-    np.testing.assert_array_equal(earth.layer_index(centre), mesh.element_layer)
-    assert not mesh.element_crosses_discontinuity.any()
+    np.testing.assert_array_equal(earth.layer_index(centre), mesh.earth_info.element_layer)
+    assert not mesh.earth_info.element_crosses_discontinuity.any()
     # the earth model can be evaluated on each element's own layer at all its points
-    earth.evaluate(r, layer=mesh.element_layer[:, None])
+    earth.evaluate(r, layer=mesh.earth_info.element_layer[:, None])
 
 
 def test_jacobians_positive_and_aspect_ratio_bounded(light):
@@ -106,11 +108,11 @@ def test_jacobians_positive_and_aspect_ratio_bounded(light):
     # (doubling zones, blend, cube, lower mantle: observed 3.98); in thinner layers (80, 140, 180 km
     # under 1000-km elements at this period) the layer thickness sets it: at most 4 x width/thickness.
     edges = element_edge_lengths(light)
-    bounds = np.array([LIGHT.layer_bounds(k) for k in range(LIGHT.n_layers)])[light.element_layer]
+    bounds = np.array([LIGHT.layer_bounds(k) for k in range(LIGHT.n_layers)])[light.earth_info.element_layer]
     thickness = bounds[:, 1] - bounds[:, 0]
     allowed = 4.0 * np.maximum(1.0, edges.max(axis=1) / thickness)
     assert np.all(element_aspect_ratio(light) <= allowed)
-    assert element_aspect_ratio(light)[light.element_region != 0].max() <= 4.0
+    assert element_aspect_ratio(light)[light.earth_info.element_region != 0].max() <= 4.0
 
 
 # ------------------------------------------------------------------------------------------------
@@ -130,15 +132,16 @@ def test_numbering_matches_geometric_merge_and_faces_pair_up(light):
     surface = light.side_set("surface")
     assert len(boundary) == len(surface) == 6 * 16**2
     assert set(map(tuple, boundary)) == set(map(tuple, surface))
-    assert len(light.doubling_radii) == 2 and light.nex_central_cube == 4
+    assert len(light.earth_info.doubling_radii) == 2 and light.earth_info.nex_central_cube == 4
 
 
 def test_doubling_reduces_elements_and_changes_nothing_else():
     a = sem.mesh.cubed_sphere(LIGHT, 600.0, nex=8)
     b = sem.mesh.cubed_sphere(LIGHT, 600.0, nex=8, doubling=False)
-    assert len(a.doubling_radii) == 1 and b.doubling_radii == []
+    assert len(a.earth_info.doubling_radii) == 1 and b.earth_info.doubling_radii == []
     assert a.nspec < 0.7 * b.nspec                     # 4128 vs 7040 elements
-    assert a.nex == b.nex and a.honoured_discontinuities == b.honoured_discontinuities
+    ia, ib = a.earth_info, b.earth_info
+    assert ia.nex == ib.nex and ia.honoured_discontinuities == ib.honoured_discontinuities
     sa = np.sort(a.global_coords[np.unique(a.face_geometry(a.side_set("surface"))[0])], axis=0)
     sb = np.sort(b.global_coords[np.unique(b.face_geometry(b.side_set("surface"))[0])], axis=0)
     np.testing.assert_allclose(sa, sb, rtol=0, atol=1e-9 * R)     # the same surface grid
@@ -153,14 +156,14 @@ def test_doubling_reduces_elements_and_changes_nothing_else():
 # ------------------------------------------------------------------------------------------------
 def test_model_on_the_mesh_and_fluid_elements_are_whole(full):
     r = np.linalg.norm(full.coords, axis=-1)
-    vals = FULL.evaluate(r, layer=full.element_layer[:, None, None, None])
+    vals = FULL.evaluate(r, layer=full.earth_info.element_layer[:, None, None, None])
     model = sem.Model.isotropic(full, vp=vals["vp"], vs=vals["vs"], rho=vals["rho"])   # refuses partly fluid
     fluid_layers = [k for k in range(FULL.n_layers) if FULL.is_fluid_layer(k)]
-    expected = np.flatnonzero(np.isin(full.element_layer, fluid_layers))
+    expected = np.flatnonzero(np.isin(full.earth_info.element_layer, fluid_layers))
     np.testing.assert_array_equal(np.sort(model.fluid_elements), expected)
-    names = np.array(full.region_names)[full.element_region[expected]]
+    names = np.array(full.earth_info.region_names)[full.earth_info.element_region[expected]]
     assert set(names) == {"outer_core", "ocean"}
-    assert set(np.array(full.region_names)[full.element_region]) == {
+    assert set(np.array(full.earth_info.region_names)[full.earth_info.element_region]) == {
         "crust_mantle", "outer_core", "inner_core", "central_cube", "ocean"}
 
 
@@ -171,7 +174,7 @@ def test_chunk_geometry(chunk):
     lat, lon = CHUNK["center"]
     wxi, weta = (math.radians(w) for w in CHUNK["width"])
     r_bot = R - 1e3 * CHUNK["depth_km"]
-    assert chunk.nex == (16, 12) and len(chunk.doubling_radii) == 1
+    assert chunk.earth_info.nex == (16, 12) and len(chunk.earth_info.doubling_radii) == 1
     # bottom at depth_km (exact at the GLL points)
     ib, nrm, _ = chunk.face_geometry(chunk.side_set("bottom"))
     assert np.abs(np.linalg.norm(chunk.global_coords[ib], axis=-1) / r_bot - 1).max() < 1e-12
@@ -214,15 +217,15 @@ def test_chunk_side_sets_are_the_whole_boundary(chunk):
     assert len(sides[0]) == 16 * 12 and len(sides[1]) == 8 * 6      # one doubling: half in each direction
     merged = _merge_coincident_points(chunk.coords)
     assert merged.max() + 1 == chunk.nglob
-    assert "central_cube" not in set(np.array(chunk.region_names)[chunk.element_region])
+    assert "central_cube" not in set(np.array(chunk.earth_info.region_names)[chunk.earth_info.element_region])
 
 
 def test_chunk_bottom_adds_a_layer_boundary_and_keeps_discontinuities():
     ch = dict(CHUNK, depth_km=500.0)
     m = sem.mesh.cubed_sphere(LIGHT, 300.0, chunk=ch)
-    assert list(m.honoured_discontinuities) == ["surface", "80", "220", "400"]
-    assert abs(m.radial_levels[0] - (R - 500e3)) < 1e-6
-    assert not m.element_crosses_discontinuity.any()
+    assert list(m.earth_info.honoured_discontinuities) == ["surface", "80", "220", "400"]
+    assert abs(m.earth_info.radial_levels[0] - (R - 500e3)) < 1e-6
+    assert not m.earth_info.element_crosses_discontinuity.any()
     with pytest.raises(ValueError, match="width"):
         sem.mesh.cubed_sphere(LIGHT, 300.0, chunk=dict(CHUNK, width=(120.0, 30.0)))
     with pytest.raises(ValueError, match="depth_km"):
@@ -246,8 +249,8 @@ def test_honour_options():
     # leave out PREM's 80-km (Q-only) discontinuity: elements may cross it and are marked
     names = ["surface", "220", "400", "670", "cmb", "icb"]
     m = sem.mesh.cubed_sphere(LIGHT, 600.0, honour=names)
-    assert list(m.honoured_discontinuities) == names
-    cross = m.element_crosses_discontinuity
+    assert list(m.earth_info.honoured_discontinuities) == names
+    cross = m.earth_info.element_crosses_discontinuity
     assert cross.any()
     layers = sem.mesh.gll_layers(m, LIGHT)
     r = np.linalg.norm(m.coords[cross], axis=-1)
@@ -267,9 +270,37 @@ def test_honour_options():
         sem.mesh.cubed_sphere_estimate(LIGHT, 600.0, honour=["surface", "nowhere"])
 
 
+def test_subset_keeps_earth_info():
+    # a mesh with elements across a left-out discontinuity (80 km), so that all three arrays vary
+    m = sem.mesh.cubed_sphere(LIGHT, 600.0, honour=["surface", "220", "400", "670", "cmb", "icb"])
+    info = m.earth_info
+    cross = np.flatnonzero(info.element_crosses_discontinuity)
+    core = np.flatnonzero(info.element_region == REGION_NAMES.index("outer_core"))
+    elements = np.concatenate([core[::-5], cross[::3], [0]])          # not sorted, several regions
+    assert len(np.unique(elements)) == len(elements)
+    sub = m.subset(elements)
+    si = sub.earth_info
+    assert isinstance(si, sem.mesh.EarthMeshInfo) and si is not info and si.nspec == sub.nspec == len(elements)
+    np.testing.assert_array_equal(si.element_layer, info.element_layer[elements])
+    np.testing.assert_array_equal(si.element_crosses_discontinuity, info.element_crosses_discontinuity[elements])
+    np.testing.assert_array_equal(si.element_region, info.element_region[elements])
+    assert (si.element_layer.dtype, si.element_crosses_discontinuity.dtype, si.element_region.dtype) == (
+        np.int64, bool, np.int8)
+    assert si.element_crosses_discontinuity.any() and not si.element_crosses_discontinuity.all()
+    for name in ("region_names", "earth_radius", "honoured_discontinuities", "nex", "nex_central_cube",
+                 "doubling_radii", "min_period", "points_per_wavelength", "chunk", "estimated_bytes"):
+        assert getattr(si, name) == getattr(info, name), name
+    np.testing.assert_array_equal(si.radial_levels, info.radial_levels)
+    # the subset evaluates the model as its parent does, and reports its own regions
+    np.testing.assert_array_equal(sem.mesh.gll_layers(sub, LIGHT), sem.mesh.gll_layers(m, LIGHT)[elements])
+    counts = sub.report(LIGHT)["elements_per_region"]
+    assert counts["outer_core"] == len(core[::-5]) and sum(counts.values()) == len(elements)
+    assert sem.mesh.box(elements=(2, 1, 1), order=1).subset([1]).earth_info is None
+
+
 def test_estimate_matches_the_built_mesh(light):
     est = sem.mesh.cubed_sphere_estimate(LIGHT, 600.0, nex=16)
-    assert est["nspec"] == light.nspec and est["nex"] == light.nex == 16
+    assert est["nspec"] == light.nspec and est["nex"] == light.earth_info.nex == 16
     assert abs(est["nglob"] / light.nglob - 1) < 0.01          # N^3 per element + N^2/2 per boundary face
     rep = light.report(LIGHT)
     assert abs(est["dt"] / rep["dt"] - 1) < 0.1               # planned sizes vs measured GLL spacing

@@ -32,6 +32,30 @@ def test_curved_mesh_numbering_matches_structured_and_divergence_theorem():
     assert abs(total - 3 * m.volume()) < 1e-9        # spectrally accurate geometry
 
 
+def test_face_values_match_a_loop_over_faces():
+    m = sem.mesh.box((1.0, 1.0, 1.0), (3, 3, 3), order=3, deform=wavy)
+    n = m.ngll
+    rng = np.random.default_rng(1)
+    faces = np.stack([rng.integers(0, m.nspec, 30), np.arange(30) % 6], axis=1)[rng.permutation(30)]
+    x = m.face_values(faces, m.coords)
+    assert x.shape == (len(faces), n, n, 3)
+    for f, (e, face) in enumerate(faces):                 # explicit loop over faces and points
+        i, j, k = sem.mesh.face_point_indices(m.order, face)
+        for p in range(n):
+            for q in range(n):
+                assert np.array_equal(x[f, p, q], m.coords[e, i[p, q], j[p, q], k[p, q]])
+    # the same points as face_geometry's: its global indices, and the coordinates they address
+    ib, _, _ = m.face_geometry(faces)
+    np.testing.assert_array_equal(m.face_values(faces, m.ibool), ib)
+    np.testing.assert_allclose(m.global_coords[ib], x, rtol=0, atol=1e-14)
+    # no trailing axes, several trailing axes, no faces
+    assert m.face_values(faces, m.det_jacobian).shape == (len(faces), n, n)
+    assert m.face_values(faces, m.jacobian).shape == (len(faces), n, n, 3, 3)
+    assert m.face_values(np.zeros((0, 2), dtype=int), m.coords).shape == (0, n, n, 3)
+    with pytest.raises(sem.mesh.MeshError, match="element-local"):
+        m.face_values(faces, m.coords[:-1])
+
+
 def test_graded_axis_nodes():
     m = sem.mesh.box(nodes=([0, 1, 3, 6.0], None, [0.0, 0.5, 1.0]), size=(0, 2.0, 0), elements=(0, 2, 0), order=3)
     assert m.nspec == 3 * 2 * 2
