@@ -66,7 +66,7 @@ extern "C" __global__ void fused(float* __restrict__ u, float* __restrict__ v, f
 def main():
     import cupy
     from gpu_roofline import copy_bandwidth, median_ms
-    from sem import cuda_passes
+    from sem.operators import cuda_passes
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=64_500_000)
     ap.add_argument("--reps", type=int, default=20)

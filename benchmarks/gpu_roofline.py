@@ -70,7 +70,7 @@ def synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, see
     point, or per element when `affine`)."""
     import cupy
     from sem import basis
-    from sem.physics.cuda_operator import CudaOperator
+    from sem.operators.cuda_operator import CudaOperator
     nspec, n3 = ibool.shape
     rs = cupy.random.RandomState(seed)
     geom = rs.uniform(-0.1, 0.1, (nspec, 10) if affine else (nspec, 10, n3), dtype=np.float32).astype(dtype)
@@ -89,7 +89,7 @@ LAWS = {"isotropic": ("Isotropic", 2, 3), "transverse": ("TransverselyIsotropic"
 
 def bench_law(name, dtype, shape, order, reps, bandwidth, options=(), affine=False):
     import cupy
-    from sem import cuda_passes
+    from sem.operators import cuda_passes
     law_struct, ncoef, ncomp = LAWS[name]
     ibool, nglob = structured_ibool(shape, order)
     op = synthetic_operator(law_struct, ncoef, ncomp, ibool, nglob, order, dtype, options=options, affine=affine)

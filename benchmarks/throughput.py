@@ -29,8 +29,8 @@ import sem
 from sem.physics.acoustic import Acoustic
 from sem.physics.anisotropic import CIJ_NAMES, Anisotropic21, upper_triangle
 from sem.physics.isotropic import IsotropicElastic
-from sem.physics.numba_operator import NumbaOperator
-from sem.physics.operator import OperatorArrays, internal_forces
+from sem.operators.numba_operator import NumbaOperator
+from sem.operators.reference import OperatorArrays, internal_forces
 from sem.physics.transverse import TransverselyIsotropic, local_voigt, love_parameters
 
 # SPECFEM3D_GLOBE 7.0, single precision, one core of these machines (DESIGN.md), us/element/step

@@ -31,7 +31,7 @@ def main():
     recs = [sem.Receiver((size[0] * f, size[1] / 2, size[2]), f"R{i}") for i, f in enumerate((0.2, 0.4, 0.6))]
     sim = sem.Simulation(mesh, model, [src], recs, duration=1.0, boundaries="absorbing", dtype=a.dtype,
                          progress=False)
-    op = sim.solid.operator(sim.backend, sim.dtype)                     # compile outside the timing
+    op = sim.solid.operator(sim.backend)                                # compile outside the timing
     u = np.zeros((3, mesh.nglob), dtype=sim.dtype)
     out = np.zeros_like(u)
     op.internal_forces(u, out)

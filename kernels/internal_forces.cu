@@ -1,6 +1,6 @@
 // The spectral-element stiffness operator on the GPU: out += K u, fused in one kernel
 //   gather -> reference gradient -> physical gradient -> law -> weighted flux -> divergence -> scatter
-// Same semantics as the reference path sem/physics/operator.py (the oracle) and the Numba skeleton.
+// Same semantics as the reference path sem/operators/reference.py (the oracle) and the Numba skeleton.
 //
 // Written once; specialised at compile time for
 //   T     float or double (all arithmetic in T),
@@ -9,14 +9,16 @@
 //           affine element, jw = |J| w3[p]) or per point (false: geom (nspec, 10, NGLL^3)),
 //   Law   a point law from a per-law header (isotropic.cuh, transverse.cuh, anisotropic.cuh,
 //         acoustic.cuh): Law::NCOMP field components (3: displacement; 1: the fluid potential) and
-//         Law::NCOEF coefficients; `stress` (NCOMP = 3) or `flux` (NCOMP = 1) at one point.
+//         Law::NCOEF coefficients, Law::NSTATE per-point state values (0: none); `stress`
+//         (NCOMP = 3) or `flux` (NCOMP = 1) at one point, given the point's coefficients and state.
 //
 // One thread block per element, one thread per GLL point p = (i * NGLL + j) * NGLL + k (i the xi
-// index, slowest). Arrays (built by sem/physics/element_arrays.py):
+// index, slowest). Arrays (built by sem/operators/element_arrays.py):
 //   u, out  (NCOMP, nglob)            field and accumulated forces; nglob is the row stride (>= points)
 //   ibool   (nspec, NGLL^3) int32     global point of each element point
 //   geom    (nspec, 10, NGLL^3)       rows b*3+a = dxi_b/dx_a, row 9 = |J| w_i w_j w_k
 //   coef    (NCOEF, nspec, NGLL^3)    the law's coefficients
+//   state   (NSTATE, nspec, NGLL^3)   the law's per-point state (not read when NSTATE = 0)
 //   d       (NGLL, NGLL)              GLL derivative matrix d[i][l] = l_l'(x_i)
 //   w3      (NGLL^3)                  w_i w_j w_k (read only when AFFINE)
 // Each array is read once per element point with coalesced loads (rows contiguous over p); the
@@ -34,7 +36,8 @@
 template <typename T, int NGLL, class Law, bool AFFINE>
 __global__ void __launch_bounds__(NGLL * NGLL * NGLL, SEM_FORCES_MIN_BLOCKS)
 internal_forces(const T* __restrict__ u, T* __restrict__ out, const int* __restrict__ ibool,
-                const T* __restrict__ geom, const T* __restrict__ coef, const T* __restrict__ d,
+                const T* __restrict__ geom, const T* __restrict__ coef, T* __restrict__ state,
+                const T* __restrict__ d,
                 const T* __restrict__ w3, int nspec, long long nglob)
 {
     constexpr int N2 = NGLL * NGLL, N3 = N2 * NGLL, NC = Law::NCOMP;
@@ -84,15 +87,16 @@ internal_forces(const T* __restrict__ u, T* __restrict__ out, const int* __restr
     // the law, then the weighted reference flux F[c][r] = jw sum_a sigma[c][a] dxi_r/dx_a
     const long long stride = (long long)nspec * N3;
     const T* ce = coef + (long long)e * N3 + p;
+    T* st = state + (Law::NSTATE ? (long long)e * N3 + p : 0);    // this point's state, same stride
     T sig[NC][3];
     if constexpr (NC == 3) {
         T s[6];
-        Law::stress(ce, stride, grad, s);
+        Law::stress(ce, st, stride, grad, s);
         sig[0][0] = s[0]; sig[0][1] = s[5]; sig[0][2] = s[4];
         sig[1][0] = s[5]; sig[1][1] = s[1]; sig[1][2] = s[3];
         sig[2][0] = s[4]; sig[2][1] = s[3]; sig[2][2] = s[2];
     } else {
-        Law::flux(ce, stride, grad[0], sig[0]);
+        Law::flux(ce, st, stride, grad[0], sig[0]);
     }
     T flux[NC][3];
 #pragma unroll

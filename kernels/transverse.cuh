@@ -1,4 +1,4 @@
-// Transverse isotropy about a unit axis s given at every point (sem.physics.transverse).
+// Transverse isotropy about a unit axis s given at every point (sem/physics/transverse.py).
 // Coefficients: A, C, L, N, F (Pa), s1, s2, s3. With E = g + g^T, tr = tr(g), q = s.g.s, Es = E s:
 //   sigma = (A-2N) tr I + N E + (F-A+2N)(q I + tr s s^T) + (L-N)(Es s^T + s Es^T) + (A-2F+C-4L) q s s^T.
 #pragma once
@@ -6,8 +6,9 @@
 template <typename T>
 struct TransverselyIsotropic {
     static constexpr int NCOMP = 3;
+    static constexpr int NSTATE = 0;
     static constexpr int NCOEF = 8;
-    __device__ static void stress(const T* __restrict__ c, long long stride, const T g[3][3], T s[6]) {
+    __device__ static void stress(const T* __restrict__ c, T* __restrict__ st, long long stride, const T g[3][3], T s[6]) {
         const T a = c[0], cc = c[stride], l = c[2 * stride], n = c[3 * stride], f = c[4 * stride];
         const T x = c[5 * stride], y = c[6 * stride], z = c[7 * stride];
         const T e00 = g[0][0] + g[0][0], e11 = g[1][1] + g[1][1], e22 = g[2][2] + g[2][2];

@@ -7,10 +7,10 @@ from . import basis, earth, geography, mesh, stf
 from .model import Model
 from .receivers import Receiver
 from .result import Result
-from .simulation import InstabilityError, Simulation
+from .solver import Callback, Checkpoints, InstabilityError, Simulation, Snapshots, State
 from .sources import ForceSource, MomentTensorSource
 
 __version__ = "0.1.0"
 
 __all__ = ["basis", "earth", "geography", "mesh", "stf", "Model", "Receiver", "Result", "Simulation", "InstabilityError",
-           "ForceSource", "MomentTensorSource"]
+           "ForceSource", "MomentTensorSource", "State", "Snapshots", "Checkpoints", "Callback"]

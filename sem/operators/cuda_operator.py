@@ -2,9 +2,9 @@
 
 One fused kernel per (law, order, dtype): gather, reference gradient, physical gradient, the law's
 point function (kernels/<law>.cuh, selected by `law.cuda_law`), weighted flux, divergence and an
-atomic scatter-add. Same semantics as the reference `sem.physics.operator.internal_forces` (the
+atomic scatter-add. Same semantics as the reference `sem.operators.reference.internal_forces` (the
 oracle, tests/gpu/test_kernels.py). The element arrays share the Numba operator's layout
-(sem.physics.element_arrays), in mesh order.
+(sem.operators.element_arrays), in mesh order.
 
 Usage:
     op = CudaOperator.build(mesh, law, dtype=np.float32)
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import basis
-from ..backend import cuda_module, cuda_type
+from .cuda_compile import cuda_module, cuda_type
 from .element_arrays import affine_geometry, bytes_per_element, element_arrays
 
 
@@ -29,10 +29,12 @@ def kernel_name(law_struct: str, order: int, dtype, affine: bool = False) -> str
 class CudaOperator:
     """K u for one mesh and one law on the GPU; arrays on the current CuPy device."""
 
-    def __init__(self, *, ibool, geom, coef, d, order, nglob, law_struct, ncomp, options=()):
-        """Use `build`. geom (nspec, 10, n**3) per point, or (nspec, 10) per affine element."""
+    def __init__(self, *, ibool, geom, coef, d, order, nglob, law_struct, ncomp, options=(), state=None):
+        """Use `build`. geom (nspec, 10, n**3) per point, or (nspec, 10) per affine element; state
+        (nstate, nspec, n**3) the law's per-point state, or None for a law without."""
         import cupy
         self.ibool, self.geom, self.coef, self.d = ibool, geom, coef, d
+        self.state = cupy.zeros(1, dtype=geom.dtype) if state is None else state
         self.affine = geom.ndim == 2
         w = basis.gll_weights(order)
         self.w3 = cupy.asarray(np.einsum("i,j,k->ijk", w, w, w).ravel(), dtype=geom.dtype)
@@ -84,7 +86,7 @@ class CudaOperator:
         if out is None:
             out = xp.zeros_like(u)
         n3 = (self.order + 1) ** 3
-        self.kernel((self.nspec,), (n3,), (u, out, self.ibool, self.geom, self.coef, self.d, self.w3,
+        self.kernel((self.nspec,), (n3,), (u, out, self.ibool, self.geom, self.coef, self.state, self.d, self.w3,
                                            np.int32(self.nspec), np.int64(u.shape[1])))
         return out
 

@@ -20,7 +20,7 @@ import functools
 
 import numpy as np
 
-from .backend import cuda_module, cuda_type
+from .cuda_compile import cuda_module, cuda_type
 
 #: field rows are padded to a multiple of this many values, so that every row starts 128-byte aligned
 ROW_ALIGN = 32

@@ -3,10 +3,10 @@
     f = K u:  gather -> reference gradient -> physical gradient -> law stress -> weighted flux
               -> divergence (transpose of the gradient) -> scatter-add
 
-Same semantics as the reference `sem.physics.operator.internal_forces` (the oracle), written once
+Same semantics as the reference `sem.operators.reference.internal_forces` (the oracle), written once
 as a skeleton kernel and specialised, at compile time, for
 
-- the law: its Numba point function `stress_point` (the last function of the law's module), inlined
+- the law: its compiled point function (the class attribute `numba_point`, see sem.physics.law), inlined
   into the point loop. Adding a law means writing that function, never copying this kernel;
 - the number of field components: 3 (displacement, the elastic laws) or 1 (the fluid potential,
   whose point function returns the flux grad(chi) / rho). Gather, contractions, divergence and
@@ -15,6 +15,9 @@ as a skeleton kernel and specialised, at compile time, for
 - the polynomial order: the GLL derivative matrix is a constant array baked into the machine code,
   so every loop has a constant trip count and the short contraction loops unroll;
 - the dtype (float32 or float64): all arithmetic is done in the arrays' precision.
+
+Subnormal numbers: every block runs with flush-to-zero and denormals-are-zero set on its thread
+(sem.operators.fpenv), as the wavefield's quiet tails would otherwise be subnormal in a run from rest.
 
 Parallelism: elements are cut into blocks of consecutive elements (mesh order, which is spatially
 coherent), and the blocks are coloured so that no two blocks of one colour share a global point.
@@ -32,7 +35,6 @@ Usage:
 from __future__ import annotations
 
 import functools
-import sys
 
 import numba
 import numpy as np
@@ -44,6 +46,7 @@ from scipy import sparse
 
 from .. import basis
 from .element_arrays import GEOMETRY_ROWS, bytes_per_element, element_arrays
+from .fpenv import flush_denormals_begin, flush_denormals_end
 
 _PREFETCH = "llvm.prefetch.p0" if llvm_binding.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
 
@@ -69,37 +72,28 @@ def prefetch(typingctx, arr, index):
     return types.void(arr, index), codegen
 
 
-def law_stress_point(law):
-    """The Numba point function of a law: `stress_point` of the module that defines its class.
-
-    Its signature depends on the number of field components, `law.ncomp`:
-      ncomp = 3 (elastic): stress_point(coef, e, i, j, k, g00, g01, g02, g10, g11, g12, g20, g21, g22)
-          -> (s00, s11, s22, s12, s02, s01), the symmetric stress, with g_ac = du_a/dx_c;
-      ncomp = 1 (fluid):   stress_point(coef, e, i, j, k, g0, g1, g2) -> (f0, f1, f2), the flux
-          vector, with g_c = dchi/dx_c (for the acoustic law f = grad(chi) / rho).
-    coef is indexed [m, e, i, j, k] in the order of `law.coefficients()`. The skeleton passes coef
-    as a (ncoef, nspec, 1, 1, n**3) view, so i = j = 0 and k runs over the flattened points of the
-    element.
-    """
-    for cls in type(law).__mro__:
-        fn = getattr(sys.modules.get(cls.__module__), "stress_point", None)
-        if fn is not None:
-            return fn
-    raise TypeError(f"law {type(law).__name__} has no Numba point function `stress_point` in its module")
+def law_point_function(law):
+    """The compiled point function of a law: its class attribute `numba_point` (see sem.physics.law
+    for the signature, which depends on `law.ncomp`)."""
+    fn = type(law).numba_point
+    if fn is None:
+        raise TypeError(f"law {type(law).__name__} names no compiled point function (numba_point)")
+    return fn
 
 
 def make_internal_forces_kernel(stress_point, order: int, dtype=np.float64, ncomp: int = 3):
     """The skeleton specialised for one law point function, one polynomial order, one dtype and
     one number of field components (3: displacement, elastic laws; 1: potential, the fluid).
 
-    Returns kernel(u, out, ibool, geom, coef, block_starts, color_starts) that adds K u into out:
+    Returns kernel(u, out, ibool, geom, coef, state, block_starts, color_starts) that adds K u into out:
       u, out        (ncomp, nglob) in `dtype`, C-contiguous;
       ibool         (nspec, n**3) int32, element points in processing order;
       geom          (nspec, 10, n**3): rows 0..8 dxi_b/dx_a at row b*3+a, row 9 jw;
-      coef          (ncoef, nspec, 1, 1, n**3) law coefficients;
+      coef          (ncoef, nspec, n**3) law coefficients;
+      state         (nstate, nspec, n**3) the law's per-point state ((0, 1, 1) for laws without);
       block_starts  (nblocks + 1,) int64, element ranges of the blocks, blocks ordered by colour;
       color_starts  (ncolors + 1,) int64, block ranges of the colours.
-    `stress_point` has the signature for `ncomp` given in `law_stress_point`.
+    `stress_point` has the signature for `ncomp` given in sem.physics.law.
     Kernels are cached per (stress_point, order, dtype, ncomp) for the process; each takes a few
     seconds to compile on its first call (closures over constants cannot use Numba's on-disk cache).
     """
@@ -135,17 +129,17 @@ def _to_reference(inv, s0, s1, s2):
 
 
 def _point_stage(stress_point, ncomp: int):
-    """point(w, geom, coef, e, p): replace the reference gradient du_c/dxi_r in rows ncomp + 3c + r
+    """point(w, geom, coef, state, e, p): replace the reference gradient du_c/dxi_r in rows ncomp + 3c + r
     of the scratch w by the weighted flux F_cr = jw sum_a sigma_ca dxi_r/dx_a, at point p."""
     if ncomp == 3:
         @numba.njit(inline="always")
-        def point(w, geom, coef, e, p):
+        def point(w, geom, coef, state, e, p):
             inv = _inverse_jacobian(geom, e, p)
             jw = geom[e, 9, p]
             g00, g01, g02 = _to_physical(inv, w[3, p], w[4, p], w[5, p])
             g10, g11, g12 = _to_physical(inv, w[6, p], w[7, p], w[8, p])
             g20, g21, g22 = _to_physical(inv, w[9, p], w[10, p], w[11, p])
-            s00, s11, s22, s12, s02, s01 = stress_point(coef, e, 0, 0, p, g00, g01, g02,
+            s00, s11, s22, s12, s02, s01 = stress_point(coef, state, e, p, g00, g01, g02,
                                                         g10, g11, g12, g20, g21, g22)
             s00 *= jw
             s11 *= jw
@@ -158,11 +152,11 @@ def _point_stage(stress_point, ncomp: int):
             w[9, p], w[10, p], w[11, p] = _to_reference(inv, s02, s12, s22)
     elif ncomp == 1:
         @numba.njit(inline="always")
-        def point(w, geom, coef, e, p):
+        def point(w, geom, coef, state, e, p):
             inv = _inverse_jacobian(geom, e, p)
             jw = geom[e, 9, p]
             g0, g1, g2 = _to_physical(inv, w[1, p], w[2, p], w[3, p])
-            f0, f1, f2 = stress_point(coef, e, 0, 0, p, g0, g1, g2)
+            f0, f1, f2 = stress_point(coef, state, e, p, g0, g1, g2)
             w[1, p], w[2, p], w[3, p] = _to_reference(inv, f0 * jw, f1 * jw, f2 * jw)
     else:
         raise ValueError(f"ncomp must be 1 or 3, got {ncomp}")
@@ -238,13 +232,14 @@ def _make_kernel(stress_point, order: int, dtype_name: str, ncomp: int = 3):
                 prefetch(coef_flat, (m * nspec + e) * n3 + (q - geom_lines - m * coef_lines) * line)
 
     @numba.njit(parallel=True, fastmath=True, boundscheck=False, error_model="numpy", nogil=True)
-    def kernel(u, out, ibool, geom, coef, block_starts, color_starts):
+    def kernel(u, out, ibool, geom, coef, state, block_starts, color_starts):
         nspec = geom.shape[0]
         ncoef = coef.shape[0]
         geom_flat = geom.reshape(-1)
         coef_flat = coef.reshape(-1)
         for color in range(color_starts.shape[0] - 1):
             for blk in numba.prange(color_starts[color], color_starts[color + 1]):
+                mxcsr = flush_denormals_begin()       # FTZ/DAZ on this thread for the block
                 w = np.empty((nrows, n3), dtype)      # scratch, once per block (never per element)
                 tmp = np.empty(n3, dtype)
                 for e in range(block_starts[blk], block_starts[blk + 1]):
@@ -265,7 +260,7 @@ def _make_kernel(stress_point, order: int, dtype_name: str, ncomp: int = 3):
                             prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef, 2)
                         along_zeta(w[U + c], w[G + 2 + 3 * c], d)
                     for p in range(n3):                                   # point loop (SIMD over p)
-                        point(w, geom, coef, e, p)
+                        point(w, geom, coef, state, e, p)
                     for c in range(ncomp):                                # divergence = D^T contractions
                         if ahead:
                             prefetch_element(geom_flat, coef_flat, e + 1, nspec, ncoef,
@@ -285,6 +280,7 @@ def _make_kernel(stress_point, order: int, dtype_name: str, ncomp: int = 3):
                         g = ibool[e, p]
                         for c in range(ncomp):
                             out[c, g] += w[F + c, p]
+                flush_denormals_end(mxcsr)
 
     return kernel
 
@@ -325,12 +321,14 @@ class NumbaOperator:
     """K u for one mesh and one law, compiled with Numba; same semantics as the reference path."""
 
     def __init__(self, *, ibool, geom, coef, block_starts, color_starts, order, nglob, stress_point,
-                 ncomp=3):
+                 ncomp=3, state=None):
         """Use `build`. Arrays in the kernel's layout (see make_internal_forces_kernel), in the
-        processing order of `block_starts` / `color_starts`; ncomp field components (3 or 1)."""
+        processing order of `block_starts` / `color_starts`; ncomp field components (3 or 1);
+        state (nstate, nspec, n**3) or None (a law without per-point state)."""
         self.ibool = ibool
         self.geom = geom
         self.coef = coef
+        self.state = np.zeros((0, 1, 1), dtype=geom.dtype) if state is None else state
         self.block_starts = block_starts
         self.color_starts = color_starts
         self.order = int(order)
@@ -350,7 +348,7 @@ class NumbaOperator:
         Layout (all in the processing order, so the kernel streams through them):
           geom  (nspec, 10, n**3): per element, the nine dxi_b/dx_a rows (row b*3+a) and jw,
                 each row contiguous over the element's points (structure of arrays per element);
-          coef  (ncoef, nspec, 1, 1, n**3): the law's coefficients, contiguous over the points;
+          coef  (ncoef, nspec, n**3): the law's coefficients, contiguous over the points;
           ibool (nspec, n**3) int32.
         block_size: elements per parallel block (consecutive in mesh order). By default about
         nspec / (16 threads), between 16 and 1024: enough blocks per colour to balance the threads,
@@ -359,13 +357,10 @@ class NumbaOperator:
         """
         if block_size is None:
             block_size = int(np.clip(mesh.nspec // (16 * numba.config.NUMBA_NUM_THREADS), 16, 1024))
-        nspec, n3 = mesh.nspec, (mesh.order + 1) ** 3
         perm, block_starts, color_starts = block_coloring(mesh.ibool, mesh.nglob, block_size)
         ibool, geom, coef = element_arrays(mesh, law, dtype, perm)
-        ncoef = coef.shape[0]
-        return cls(ibool=ibool, geom=geom, coef=coef.reshape(ncoef, nspec, 1, 1, n3),
-                   block_starts=block_starts, color_starts=color_starts, order=mesh.order,
-                   nglob=mesh.nglob, stress_point=law_stress_point(law), ncomp=law.ncomp)
+        return cls(ibool=ibool, geom=geom, coef=coef, block_starts=block_starts, color_starts=color_starts,
+                   order=mesh.order, nglob=mesh.nglob, stress_point=law_point_function(law), ncomp=law.ncomp)
 
     def internal_forces(self, u, out=None):
         """K u for u (ncomp, nglob) C-contiguous in the operator dtype; added into `out` if given."""
@@ -376,7 +371,7 @@ class NumbaOperator:
             out = np.zeros_like(u)
         elif out.shape != u.shape or out.dtype != self.dtype or not out.flags.c_contiguous:
             raise ValueError(f"out must be a C-contiguous ({self.ncomp}, {self.nglob}) {self.dtype} array")
-        self.kernel(u, out, self.ibool, self.geom, self.coef, self.block_starts, self.color_starts)
+        self.kernel(u, out, self.ibool, self.geom, self.coef, self.state, self.block_starts, self.color_starts)
         return out
 
     def bytes_per_element(self) -> float:

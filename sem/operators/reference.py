@@ -15,7 +15,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import basis
-from ..backend import array_module, scatter_add
+from ..basis import reference_divergence, reference_gradient
+
+
+def array_module(a):
+    """numpy or cupy, whichever owns array `a`."""
+    if type(a).__module__.startswith("cupy"):
+        import cupy
+        return cupy
+    return np
+
+
+def scatter_add(out, index, values):
+    """out[index] += values, summing repeated indices (out 1-D, index and values flat; numpy or cupy)."""
+    xp = array_module(out)
+    if xp is np:
+        if len(index) * 8 < out.shape[0]:                 # few points: no full-length temporary
+            np.add.at(out, index, values)
+        else:
+            out += np.bincount(index, weights=values, minlength=out.shape[0])
+    else:                                              # pragma: no cover - GPU only
+        import cupyx
+        cupyx.scatter_add(out, index, values)
+    return out
 
 
 @dataclass
@@ -31,7 +53,7 @@ class OperatorArrays:
     jw: object
     coef: object
     d: object
-    stress: object            # the law's point-wise stress(coef, grad) function
+    stress: object            # the law's point-wise stress(coef, grad, state) function
     nglob: int
 
     @classmethod
@@ -42,23 +64,6 @@ class OperatorArrays:
                    coef=xp.asarray(law.coefficients(), dtype=dtype),
                    d=xp.asarray(basis.derivative_matrix(mesh.order), dtype=dtype),
                    stress=law.stress, nglob=mesh.nglob)
-
-
-def reference_gradient(ue, d):
-    """d(u_c)/d(xi_r) for element fields ue (nb, n, n, n, ncomp) -> (nb, n, n, n, ncomp, 3)."""
-    xp = array_module(ue)
-    dxi = xp.einsum("il,bljkc->bijkc", d, ue)
-    deta = xp.einsum("jl,bilkc->bijkc", d, ue)
-    dzeta = xp.einsum("kl,bijlc->bijkc", d, ue)
-    return xp.stack([dxi, deta, dzeta], axis=-1)
-
-
-def reference_divergence(flux, d):
-    """Transpose of `reference_gradient`: flux (nb, n, n, n, ncomp, 3) -> (nb, n, n, n, ncomp)."""
-    xp = array_module(flux)
-    return (xp.einsum("il,bijkc->bljkc", d, flux[..., 0])
-            + xp.einsum("jl,bijkc->bilkc", d, flux[..., 1])
-            + xp.einsum("kl,bijkc->bijlc", d, flux[..., 2]))
 
 
 def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024):
@@ -75,7 +80,7 @@ def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024):
         dref = reference_gradient(ue, ops.d)                   # (nb, n, n, n, ncomp, 3r)
         inv = ops.inv_jacobian[sl]                             # [..., r, a]
         grad = xp.einsum("...cr,...ra->...ca", dref, inv)      # du_c/dx_a
-        sigma = ops.stress(ops.coef[:, sl], grad)
+        sigma = ops.stress(ops.coef[:, sl], grad, None)
         flux = ops.jw[sl][..., None, None] * xp.einsum("...ca,...ra->...cr", sigma, inv)
         fe = reference_divergence(flux, ops.d)                  # (nb, n, n, n, ncomp)
         idx = ib.ravel()

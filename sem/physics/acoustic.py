@@ -10,17 +10,27 @@ natural condition is u . n = 0 (a rigid wall).
 
 from __future__ import annotations
 
-from .law import ElasticLaw
+import numba
+
+from .law import FluidLaw
 
 
-class Acoustic(ElasticLaw):
+@numba.njit(inline="always")
+def acoustic_flux_point(coef, state, e, p, g0, g1, g2):
+    """The fluid's flux grad(chi) / rho at point p of element e, with coef[0] = 1/rho and
+    g_c = dchi/dx_c. Returns (f0, f1, f2). No float literals, so it computes in the inputs' dtype."""
+    inv_rho = coef[0, e, p]
+    return inv_rho * g0, inv_rho * g1, inv_rho * g2
+
+
+class Acoustic(FluidLaw):
     """Parameters vp (m/s) and rho (kg/m^3); coefficient 1/rho (m^3/kg)."""
 
     name = "acoustic"
-    cuda_law = "Acoustic"          # its point law in kernels/acoustic.cuh
+    numba_point = staticmethod(acoustic_flux_point)
+    cuda_law = "Acoustic"          # kernels/acoustic.cuh
     parameters = {"vp": "m/s", "rho": "kg/m^3"}
     coefficient_names = ("inv_rho",)
-    ncomp = 1
 
     def coefficients(self):
         return (1.0 / self.values["rho"])[None]
@@ -29,25 +39,9 @@ class Acoustic(ElasticLaw):
         return 1.0 / (self.values["rho"] * self.values["vp"] ** 2)
 
     @staticmethod
-    def stress(coef, grad):
+    def stress(coef, grad, state=None):
         """Flux grad(chi) / rho for grad (..., 1, 3)."""
         return coef[0][..., None, None] * grad
 
     def max_velocity(self):
         return self.values["vp"]
-
-
-# ---- Numba point function (the compiled operator inlines it; see sem.physics.numba_operator) ----
-import numba  # noqa: E402
-
-
-@numba.njit(inline="always")
-def stress_point(coef, e, i, j, k, g0, g1, g2):
-    """The fluid's "stress" at one point: the flux grad(chi) / rho, with coef[0] = 1/rho and
-    g_c = dchi/dx_c. Returns (f0, f1, f2). No float literals, so it computes in the inputs' dtype."""
-    inv_rho = coef[0, e, i, j, k]
-    return inv_rho * g0, inv_rho * g1, inv_rho * g2
-
-
-#: the same function under the name that says what it returns
-flux_point = stress_point

@@ -7,9 +7,10 @@ c11 c12 c13 c14 c15 c16 c22 c23 c24 c25 c26 c33 c34 c35 c36 c44 c45 c46 c55 c56 
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .law import ElasticLaw
+from .law import SolidLaw
 
 VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 UPPER = [(p, q) for p in range(6) for q in range(p, 6)]
@@ -73,11 +74,51 @@ def check_positive_definite(c66, label: str):
                          f"{ev.min():.4g} Pa at index {list(map(int, idx))})")
 
 
-class Anisotropic21(ElasticLaw):
+@numba.njit(inline="always")
+def anisotropic_stress_point(coef, state, e, p, g00, g01, g02, g10, g11, g12, g20, g21, g22):
+    """21-Cij stress at point p of element e: Voigt s = C e with engineering strains e (order xx yy zz yz xz xy)
+    and coef the upper triangle c11 c12 ... c66. Returns (s00, s11, s22, s12, s02, s01)."""
+    e1 = g00
+    e2 = g11
+    e3 = g22
+    e4 = g12 + g21
+    e5 = g02 + g20
+    e6 = g01 + g10
+    c11 = coef[0, e, p]
+    c12 = coef[1, e, p]
+    c13 = coef[2, e, p]
+    c14 = coef[3, e, p]
+    c15 = coef[4, e, p]
+    c16 = coef[5, e, p]
+    c22 = coef[6, e, p]
+    c23 = coef[7, e, p]
+    c24 = coef[8, e, p]
+    c25 = coef[9, e, p]
+    c26 = coef[10, e, p]
+    c33 = coef[11, e, p]
+    c34 = coef[12, e, p]
+    c35 = coef[13, e, p]
+    c36 = coef[14, e, p]
+    c44 = coef[15, e, p]
+    c45 = coef[16, e, p]
+    c46 = coef[17, e, p]
+    c55 = coef[18, e, p]
+    c56 = coef[19, e, p]
+    c66 = coef[20, e, p]
+    return (c11 * e1 + c12 * e2 + c13 * e3 + c14 * e4 + c15 * e5 + c16 * e6,
+            c12 * e1 + c22 * e2 + c23 * e3 + c24 * e4 + c25 * e5 + c26 * e6,
+            c13 * e1 + c23 * e2 + c33 * e3 + c34 * e4 + c35 * e5 + c36 * e6,
+            c14 * e1 + c24 * e2 + c34 * e3 + c44 * e4 + c45 * e5 + c46 * e6,
+            c15 * e1 + c25 * e2 + c35 * e3 + c45 * e4 + c55 * e5 + c56 * e6,
+            c16 * e1 + c26 * e2 + c36 * e3 + c46 * e4 + c56 * e5 + c66 * e6)
+
+
+class Anisotropic21(SolidLaw):
     """Full anisotropy: parameters c11 ... c66 (21 of them, Pa) and rho (kg/m^3)."""
 
     name = "anisotropic21"
-    cuda_law = "Anisotropic"          # its point law in kernels/anisotropic.cuh
+    numba_point = staticmethod(anisotropic_stress_point)
+    cuda_law = "Anisotropic"          # kernels/anisotropic.cuh
     parameters = {**{n: "Pa" for n in CIJ_NAMES}, "rho": "kg/m^3"}
     coefficient_names = CIJ_NAMES
 
@@ -92,7 +133,7 @@ class Anisotropic21(ElasticLaw):
         return np.stack([self.values[n] for n in CIJ_NAMES])
 
     @staticmethod
-    def stress(coef, grad):
+    def stress(coef, grad, state=None):
         # engineering strain in Voigt order
         e = [grad[..., 0, 0], grad[..., 1, 1], grad[..., 2, 2],
              grad[..., 1, 2] + grad[..., 2, 1], grad[..., 0, 2] + grad[..., 2, 0],
@@ -110,46 +151,3 @@ class Anisotropic21(ElasticLaw):
 
     def max_velocity(self):
         return christoffel_max_velocity(voigt_matrix(self.coefficients()), self.rho)
-
-
-# ---- Numba point function (the compiled operator inlines it; see sem.physics.numba_operator) ----
-import numba  # noqa: E402
-
-
-@numba.njit(inline="always")
-def stress_point(coef, e, i, j, k, g00, g01, g02, g10, g11, g12, g20, g21, g22):
-    """21-Cij stress at one point: Voigt s = C e with engineering strains e (order xx yy zz yz xz xy)
-    and coef the upper triangle c11 c12 ... c66. Returns (s00, s11, s22, s12, s02, s01)."""
-    e1 = g00
-    e2 = g11
-    e3 = g22
-    e4 = g12 + g21
-    e5 = g02 + g20
-    e6 = g01 + g10
-    c11 = coef[0, e, i, j, k]
-    c12 = coef[1, e, i, j, k]
-    c13 = coef[2, e, i, j, k]
-    c14 = coef[3, e, i, j, k]
-    c15 = coef[4, e, i, j, k]
-    c16 = coef[5, e, i, j, k]
-    c22 = coef[6, e, i, j, k]
-    c23 = coef[7, e, i, j, k]
-    c24 = coef[8, e, i, j, k]
-    c25 = coef[9, e, i, j, k]
-    c26 = coef[10, e, i, j, k]
-    c33 = coef[11, e, i, j, k]
-    c34 = coef[12, e, i, j, k]
-    c35 = coef[13, e, i, j, k]
-    c36 = coef[14, e, i, j, k]
-    c44 = coef[15, e, i, j, k]
-    c45 = coef[16, e, i, j, k]
-    c46 = coef[17, e, i, j, k]
-    c55 = coef[18, e, i, j, k]
-    c56 = coef[19, e, i, j, k]
-    c66 = coef[20, e, i, j, k]
-    return (c11 * e1 + c12 * e2 + c13 * e3 + c14 * e4 + c15 * e5 + c16 * e6,
-            c12 * e1 + c22 * e2 + c23 * e3 + c24 * e4 + c25 * e5 + c26 * e6,
-            c13 * e1 + c23 * e2 + c33 * e3 + c34 * e4 + c35 * e5 + c36 * e6,
-            c14 * e1 + c24 * e2 + c34 * e3 + c44 * e4 + c45 * e5 + c46 * e6,
-            c15 * e1 + c25 * e2 + c35 * e3 + c45 * e4 + c55 * e5 + c56 * e6,
-            c16 * e1 + c26 * e2 + c36 * e3 + c46 * e4 + c56 * e5 + c66 * e6)

@@ -17,16 +17,12 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from ..mesh.mesh import face_point_indices
 
 
 def _face_centres(mesh):
     """Centre of every element face, (nspec * 6, 3), face f of element e at row 6 e + f."""
-    out = np.empty((mesh.nspec, 6, 3))
-    for f in range(6):
-        i, j, k = face_point_indices(mesh.order, f)
-        out[:, f] = mesh.coords[:, i, j, k].mean(axis=(1, 2))
-    return out.reshape(-1, 3)
+    faces = np.stack(np.meshgrid(np.arange(mesh.nspec), np.arange(6), indexing="ij"), axis=-1).reshape(-1, 2)
+    return mesh.face_values(faces, mesh.coords).mean(axis=(1, 2))
 
 
 def coupling_faces(solid, fluid):
@@ -39,7 +35,10 @@ def coupling_faces(solid, fluid):
 
 
 class Coupling:
-    """The coupling matrix C as a sparse (3 * nglob_solid, nglob_fluid) matrix, rows a * nglob_s + i."""
+    """The coupling matrix C as a sparse (3 * nglob_solid, nglob_fluid) matrix, rows a * nglob_s + i,
+    and the same matrix as interface points (solid_idx, fluid_idx (npts,), nw (3, npts): C is the sum
+    over points q of nw[:, q] at row (a, solid_idx[q]), column fluid_idx[q]), for the GPU kernels.
+    The time step applies it through sem.solver.terms.SolidFluidCoupling."""
 
     def __init__(self, solid, fluid):
         faces = coupling_faces(solid, fluid)
@@ -59,31 +58,3 @@ class Coupling:
         cols = np.tile(ib_f.ravel(), 3)
         self.matrix = sparse.csr_matrix((nw.T.ravel(), (rows, cols)), shape=(3 * ns, nf))
         self.area = float(weight.sum())
-
-    def to(self, xp, dtype):
-        """Device copies of C and C^T (numpy: sparse matrices; cupy: the interface points for the
-        kernels of sem.cuda_passes) for the time loop."""
-        self.gpu = xp is not np
-        if not self.gpu:
-            self.c_dev = self.matrix.astype(dtype)
-            self.ct_dev = self.c_dev.T.tocsr()
-        else:                                                            # pragma: no cover - GPU only
-            self.points_dev = (xp.asarray(self.solid_idx), xp.asarray(self.fluid_idx),
-                               xp.asarray(self.nw, dtype=dtype))
-        return self
-
-    def add_pressure(self, chi_dd, r_solid):
-        """r_s += C chi_dd (the fluid pressure force on the solid, in a residual r = K u - f)."""
-        if self.gpu:                                                     # pragma: no cover - GPU only
-            from ..cuda_passes import coupling_pressure
-            coupling_pressure(r_solid, chi_dd, *self.points_dev)
-            return
-        r_solid.reshape(-1)[...] += self.c_dev @ chi_dd.reshape(-1)
-
-    def add_displacement(self, u_solid, r_fluid):
-        """r_f -= C^T u_s (the solid's normal displacement driving the fluid)."""
-        if self.gpu:                                                     # pragma: no cover - GPU only
-            from ..cuda_passes import coupling_displacement
-            coupling_displacement(r_fluid, u_solid, *self.points_dev)
-            return
-        r_fluid.reshape(-1)[...] -= self.ct_dev @ u_solid.reshape(-1)

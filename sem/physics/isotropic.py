@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .law import ElasticLaw, strain
+from .law import SolidLaw, double_contraction, strain
 
 
-class IsotropicElastic(ElasticLaw):
+@numba.njit(inline="always")
+def isotropic_stress_point(coef, state, e, p, g00, g01, g02, g10, g11, g12, g20, g21, g22):
+    """Isotropic stress at point p of element e; coef[0] = lambda, coef[1] = mu; g_ac = du_a/dx_c.
+    Returns (s00, s11, s22, s12, s02, s01). No float literals, so it computes in the inputs' dtype."""
+    lam = coef[0, e, p]
+    mu = coef[1, e, p]
+    lt = lam * (g00 + g11 + g22)
+    mu2 = mu + mu
+    return (lt + mu2 * g00, lt + mu2 * g11, lt + mu2 * g22,
+            mu * (g12 + g21), mu * (g02 + g20), mu * (g01 + g10))
+
+
+class IsotropicElastic(SolidLaw):
     """Parameters vp, vs (m/s) and rho (kg/m^3); coefficients (lambda, mu) in Pa."""
 
     name = "isotropic"
-    cuda_law = "Isotropic"          # its point law in kernels/isotropic.cuh
+    numba_point = staticmethod(isotropic_stress_point)
+    cuda_law = "Isotropic"          # kernels/isotropic.cuh
     parameters = {"vp": "m/s", "vs": "m/s", "rho": "kg/m^3"}
     coefficient_names = ("lambda", "mu")
 
@@ -29,7 +43,7 @@ class IsotropicElastic(ElasticLaw):
         return np.stack([rho * vp**2 - 2.0 * mu, mu])
 
     @staticmethod
-    def stress(coef, grad):
+    def stress(coef, grad, state=None):
         lam, mu = coef[0][..., None, None], coef[1][..., None, None]
         eps = strain(grad)
         tr = eps[..., 0, 0] + eps[..., 1, 1] + eps[..., 2, 2]
@@ -38,21 +52,18 @@ class IsotropicElastic(ElasticLaw):
             sigma[..., a, a] += lam[..., 0, 0] * tr
         return sigma
 
+    def gradient_terms(self, grad_u, grad_adj):
+        """d/d(vp, vs, rho) of grad_adj : sigma(grad_u), with lambda = rho (vp^2 - 2 vs^2) and
+        mu = rho vs^2: with T = tr(eps_u) tr(eps_adj) and E = eps_u : eps_adj,
+        d/dvp = 2 rho vp T, d/dvs = 4 rho vs (E - T), d/drho = (vp^2 - 2 vs^2) T + 2 vs^2 E
+        (the stiffness part only: the adjoint adds the mass term of rho). Units: Pa per (m/s), and
+        Pa per (kg/m^3), times the strains."""
+        vp, vs, rho = (self.values[k] for k in ("vp", "vs", "rho"))
+        eu, ea = strain(grad_u), strain(grad_adj)
+        t = np.trace(eu, axis1=-2, axis2=-1) * np.trace(ea, axis1=-2, axis2=-1)
+        e = double_contraction(eu, ea)
+        return {"vp": 2.0 * rho * vp * t, "vs": 4.0 * rho * vs * (e - t),
+                "rho": (vp**2 - 2.0 * vs**2) * t + 2.0 * vs**2 * e}
+
     def max_velocity(self):
         return self.values["vp"]
-
-
-# ---- Numba point function (the compiled operator inlines it; see sem.physics.numba_operator) ----
-import numba  # noqa: E402
-
-
-@numba.njit(inline="always")
-def stress_point(coef, e, i, j, k, g00, g01, g02, g10, g11, g12, g20, g21, g22):
-    """Isotropic stress at one point; coef[0] = lambda, coef[1] = mu; g_ac = du_a/dx_c.
-    Returns (s00, s11, s22, s12, s02, s01). No float literals, so it computes in the inputs' dtype."""
-    lam = coef[0, e, i, j, k]
-    mu = coef[1, e, i, j, k]
-    lt = lam * (g00 + g11 + g22)
-    mu2 = mu + mu
-    return (lt + mu2 * g00, lt + mu2 * g11, lt + mu2 * g22,
-            mu * (g12 + g21), mu * (g02 + g20), mu * (g01 + g10))

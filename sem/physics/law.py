@@ -1,8 +1,25 @@
-"""The material-law interface shared by every medium.
+"""The material-law contract shared by every medium, solid or fluid.
 
 A law holds its parameters at the GLL points (arrays of shape `shape`, usually (nspec, n, n, n)),
-converts them to the coefficients the operator uses, and provides the point-wise stress.
-Operators (array reference, Numba, CUDA) are written once against this interface.
+converts them to the coefficients the operators use, and gives the point-wise stress three ways,
+which must agree:
+
+- `stress(coef, grad, state=None)`: array-generic (numpy or cupy), the readable definition used by
+  the reference operator (sem.operators.reference);
+- `numba_point`: the compiled point function the Numba operator inlines (signature below);
+- `cuda_law`: the name of its point struct in kernels/<law>.cuh, which the CUDA operator is
+  specialised for (None: the GPU uses the array path).
+
+Point functions carry a per-point state slot (`state`, `state_size` values per point), for laws
+that evolve internal variables (memory variables of attenuation); the laws here have none. A law is
+one class with its point functions: adding one touches no operator (see docs/architecture.md).
+
+Numba point signature (coef and state are (ncoef, nspec, npts) and (nstate, nspec, npts) arrays,
+e the element, p the point within it):
+  solid (ncomp 3): numba_point(coef, state, e, p, g00, g01, g02, g10, g11, g12, g20, g21, g22)
+      -> (s00, s11, s22, s12, s02, s01), the symmetric stress, g_ac = du_a/dx_c;
+  fluid (ncomp 1): numba_point(coef, state, e, p, g0, g1, g2) -> (f0, f1, f2), the flux vector,
+      g_c = dchi/dx_c.
 """
 
 from __future__ import annotations
@@ -10,17 +27,24 @@ from __future__ import annotations
 import numpy as np
 
 
-class ElasticLaw:
-    """Base class. Subclasses set `name`, `parameters` (name -> unit) and `coefficient_names`,
-    and implement `coefficients()`, `stress()` and `max_velocity()`."""
+class MaterialLaw:
+    """Base of every law. Subclasses set `name`, `parameters` (name -> unit), `coefficient_names`,
+    `numba_point` and `cuda_law`, and implement `coefficients()`, `stress()`, `max_velocity()` and
+    `gradient_terms()`; solids derive from `SolidLaw`, fluids from `FluidLaw`."""
 
     name = "abstract"
+    #: "solid" or "fluid"
+    kind = "abstract"
     parameters: dict[str, str] = {}
     coefficient_names: tuple[str, ...] = ()
     #: field components: 3 for a displacement vector, 1 for the fluid potential
     ncomp = 3
-    #: the name of the law's point struct in kernels/*.cuh (the CUDA operator is specialised for it)
+    #: the compiled point function (see the module docstring); wrap it in staticmethod()
+    numba_point = None
+    #: the name of the law's point struct in kernels/*.cuh, or None
     cuda_law: str | None = None
+    #: evolving values per GLL point that the point functions read and write (0: none)
+    state_size = 0
 
     def __init__(self, **values):
         missing = set(self.parameters) - set(values)
@@ -67,19 +91,47 @@ class ElasticLaw:
         raise NotImplementedError
 
     @staticmethod
-    def stress(coef, grad):
-        """Cauchy stress from the displacement gradient.
+    def stress(coef, grad, state=None):
+        """Cauchy stress (solid) or flux (fluid) from the field gradient.
 
-        coef : (ncoef, ...) ; grad : (..., 3, 3) with grad[..., a, c] = du_a / dx_c.
-        Returns sigma (..., 3, 3). Array-generic (numpy or cupy).
+        coef : (ncoef, ...) ; grad : (..., ncomp, 3) with grad[..., a, c] = du_a / dx_c;
+        state : (state_size, ...) or None. Returns (..., ncomp, 3). Array-generic (numpy or cupy).
         """
         raise NotImplementedError
+
+    def gradient_terms(self, grad_u, grad_adj) -> dict[str, np.ndarray]:
+        """Densities of the misfit gradient with respect to each parameter, at the GLL points.
+
+        grad_u, grad_adj : (..., ncomp, 3) gradients of the forward and the adjoint field at the
+        points of `shape`. Returns {parameter: d/d(parameter) of (grad_adj : stress(grad_u))}, the
+        point-wise derivative of the stiffness bilinear form, each of shape `shape` (per unit
+        volume; the adjoint assembles it with the quadrature weights and time steps)."""
+        raise NotImplementedError(f"{type(self).__name__} has no gradient_terms yet")
 
     def max_velocity(self) -> np.ndarray:
         """Largest phase velocity at every point (m/s), shape `shape`; sets the time step."""
         raise NotImplementedError
 
 
+class SolidLaw(MaterialLaw):
+    """An elastic solid: the field is the displacement (3 components), the mass coefficient rho."""
+
+    kind = "solid"
+    ncomp = 3
+
+
+class FluidLaw(MaterialLaw):
+    """A fluid in the potential formulation: one component, the flux in place of the stress."""
+
+    kind = "fluid"
+    ncomp = 1
+
+
 def strain(grad):
     """Symmetric part of a gradient (..., 3, 3)."""
     return 0.5 * (grad + grad.swapaxes(-1, -2))
+
+
+def double_contraction(a, b):
+    """a : b = sum_ij a_ij b_ij over the last two axes."""
+    return (a * b).sum(axis=(-2, -1))

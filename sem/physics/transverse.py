@@ -11,10 +11,11 @@ so that, with eps the strain and e = eps s, q = s.eps.s,
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from .anisotropic import check_positive_definite, christoffel_max_velocity
-from .law import ElasticLaw, strain
+from .law import SolidLaw, strain
 
 
 def love_parameters(vpv, vph, vsv, vsh, eta, rho):
@@ -34,75 +35,21 @@ def local_voigt(a, c, l, n, f):
     return out
 
 
-class TransverselyIsotropic(ElasticLaw):
-    """Parameters vpv, vph, vsv, vsh (m/s), eta (1), rho (kg/m^3), axis (..., 3) unit vectors."""
-
-    name = "transversely_isotropic"
-    cuda_law = "TransverselyIsotropic"          # its point law in kernels/transverse.cuh
-    parameters = {"vpv": "m/s", "vph": "m/s", "vsv": "m/s", "vsh": "m/s", "eta": "1",
-                  "rho": "kg/m^3", "axis": "unit vector"}
-    coefficient_names = ("A", "C", "L", "N", "F", "s1", "s2", "s3")
-
-    def __init__(self, **values):
-        axis = np.asarray(values.pop("axis"), dtype=np.float64)
-        shape = np.shape(values["rho"])
-        axis = np.broadcast_to(axis, shape + (3,))
-        norm = np.linalg.norm(axis, axis=-1, keepdims=True)
-        if np.any(~np.isfinite(norm)) or np.any(norm == 0):
-            raise ValueError("transversely_isotropic: the symmetry axis must be a finite non-zero vector")
-        super().__init__(axis=axis / norm, **values)
-
-    def _love(self):
-        return love_parameters(*(self.values[k] for k in ("vpv", "vph", "vsv", "vsh", "eta", "rho")))
-
-    def validate(self):
-        super().validate()
-        check_positive_definite(local_voigt(*self._love()), self.name)
-
-    def coefficients(self):
-        s = self.values["axis"]
-        return np.stack([*self._love(), s[..., 0], s[..., 1], s[..., 2]])
-
-    @staticmethod
-    def stress(coef, grad):
-        a, c, l, n, f = (coef[m][..., None, None] for m in range(5))
-        s = coef[5:8]
-        s = s.transpose(tuple(range(1, s.ndim)) + (0,))            # (..., 3)
-        eps = strain(grad)
-        tr = (eps[..., 0, 0] + eps[..., 1, 1] + eps[..., 2, 2])[..., None, None]
-        e = (eps * s[..., None, :]).sum(-1)                         # eps s, (..., 3)
-        q = (e * s).sum(-1)[..., None, None]
-        ss = s[..., :, None] * s[..., None, :]
-        es = e[..., :, None] * s[..., None, :]
-        eye = ss * 0.0
-        for d in range(3):
-            eye[..., d, d] = 1.0
-        return ((a - 2 * n) * tr * eye + 2 * n * eps + (f - a + 2 * n) * (q * eye + tr * ss)
-                + 2 * (l - n) * (es + es.swapaxes(-1, -2)) + (a - 2 * f + c - 4 * l) * q * ss)
-
-    def max_velocity(self):
-        return christoffel_max_velocity(local_voigt(*self._love()), self.rho)
-
-
-# ---- Numba point function (the compiled operator inlines it; see sem.physics.numba_operator) ----
-import numba  # noqa: E402
-
-
 @numba.njit(inline="always")
-def stress_point(coef, e, i, j, k, g00, g01, g02, g10, g11, g12, g20, g21, g22):
-    """Transversely isotropic stress at one point; coef = (A, C, L, N, F, s1, s2, s3).
+def transverse_stress_point(coef, state, e, p, g00, g01, g02, g10, g11, g12, g20, g21, g22):
+    """Transversely isotropic stress at point p of element e; coef = (A, C, L, N, F, s1, s2, s3).
 
     With E = g + g^T (twice the strain), tr = tr(g), q = s.g.s and Es = E s, the module formula reads
     sigma = (A-2N) tr I + N E + (F-A+2N)(q I + tr s s^T) + (L-N)(Es s^T + s Es^T) + (A-2F+C-4L) q s s^T.
     Returns (s00, s11, s22, s12, s02, s01); no float literals (computes in the inputs' dtype)."""
-    a = coef[0, e, i, j, k]
-    c = coef[1, e, i, j, k]
-    ll = coef[2, e, i, j, k]
-    nn = coef[3, e, i, j, k]
-    f = coef[4, e, i, j, k]
-    x = coef[5, e, i, j, k]
-    y = coef[6, e, i, j, k]
-    z = coef[7, e, i, j, k]
+    a = coef[0, e, p]
+    c = coef[1, e, p]
+    ll = coef[2, e, p]
+    nn = coef[3, e, p]
+    f = coef[4, e, p]
+    x = coef[5, e, p]
+    y = coef[6, e, p]
+    z = coef[7, e, p]
     e00 = g00 + g00
     e11 = g11 + g11
     e22 = g22 + g22
@@ -129,3 +76,54 @@ def stress_point(coef, e, i, j, k, g00, g01, g02, g10, g11, g12, g20, g21, g22):
             nn * e12 + tq * y * z + k3 * (ey * z + y * ez),
             nn * e02 + tq * x * z + k3 * (ex * z + x * ez),
             nn * e01 + tq * x * y + k3 * (ex * y + x * ey))
+
+
+class TransverselyIsotropic(SolidLaw):
+    """Parameters vpv, vph, vsv, vsh (m/s), eta (1), rho (kg/m^3), axis (..., 3) unit vectors."""
+
+    name = "transversely_isotropic"
+    numba_point = staticmethod(transverse_stress_point)
+    cuda_law = "TransverselyIsotropic"          # kernels/transverse.cuh
+    parameters = {"vpv": "m/s", "vph": "m/s", "vsv": "m/s", "vsh": "m/s", "eta": "1",
+                  "rho": "kg/m^3", "axis": "unit vector"}
+    coefficient_names = ("A", "C", "L", "N", "F", "s1", "s2", "s3")
+
+    def __init__(self, **values):
+        axis = np.asarray(values.pop("axis"), dtype=np.float64)
+        shape = np.shape(values["rho"])
+        axis = np.broadcast_to(axis, shape + (3,))
+        norm = np.linalg.norm(axis, axis=-1, keepdims=True)
+        if np.any(~np.isfinite(norm)) or np.any(norm == 0):
+            raise ValueError("transversely_isotropic: the symmetry axis must be a finite non-zero vector")
+        super().__init__(axis=axis / norm, **values)
+
+    def _love(self):
+        return love_parameters(*(self.values[k] for k in ("vpv", "vph", "vsv", "vsh", "eta", "rho")))
+
+    def validate(self):
+        super().validate()
+        check_positive_definite(local_voigt(*self._love()), self.name)
+
+    def coefficients(self):
+        s = self.values["axis"]
+        return np.stack([*self._love(), s[..., 0], s[..., 1], s[..., 2]])
+
+    @staticmethod
+    def stress(coef, grad, state=None):
+        a, c, l, n, f = (coef[m][..., None, None] for m in range(5))
+        s = coef[5:8]
+        s = s.transpose(tuple(range(1, s.ndim)) + (0,))            # (..., 3)
+        eps = strain(grad)
+        tr = (eps[..., 0, 0] + eps[..., 1, 1] + eps[..., 2, 2])[..., None, None]
+        e = (eps * s[..., None, :]).sum(-1)                         # eps s, (..., 3)
+        q = (e * s).sum(-1)[..., None, None]
+        ss = s[..., :, None] * s[..., None, :]
+        es = e[..., :, None] * s[..., None, :]
+        eye = ss * 0.0
+        for d in range(3):
+            eye[..., d, d] = 1.0
+        return ((a - 2 * n) * tr * eye + 2 * n * eps + (f - a + 2 * n) * (q * eye + tr * ss)
+                + 2 * (l - n) * (es + es.swapaxes(-1, -2)) + (a - 2 * f + c - 4 * l) * q * ss)
+
+    def max_velocity(self):
+        return christoffel_max_velocity(local_voigt(*self._love()), self.rho)

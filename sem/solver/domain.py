@@ -2,30 +2,14 @@
 
 The solid domain carries the displacement (3 components), the fluid domain the potential chi
 (1 component). Each has its own mesh (a subset of the full mesh, with compact numbering), law,
-mass matrix and stiffness operator; they meet on coupling faces (physics/coupling.py).
+mass matrix and stiffness operator; they meet on coupling faces (sem.physics.coupling).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import backend as bk
-
-
-def build_operator(mesh, law, backend: str, dtype):
-    """The stiffness operator: the compiled Numba path on 'numba', the CUDA kernels on 'cupy' (every
-    law: the elastic ones on the displacement, the acoustic one on the fluid potential), else the
-    array reference (numpy; also cupy for a law without a CUDA point law)."""
-    if backend == "numba":
-        from .physics.numba_operator import NumbaOperator
-        return NumbaOperator.build(mesh, law, dtype=dtype)
-    if backend == "cupy" and law.cuda_law is not None:
-        from .physics.cuda_operator import CudaOperator
-        return CudaOperator.build(mesh, law, dtype=dtype)
-    from .physics.operator import ReferenceOperator
-    xp = bk.get_xp("numpy" if backend == "numba" else backend)
-    return ReferenceOperator.build(mesh, law, xp=xp, dtype=dtype)
-
+from ..mesh.timestep import COURANT, courant_dt
 
 class Domain:
     """kind 'solid' or 'fluid'; mesh (its own); law (on that mesh's elements)."""
@@ -43,15 +27,16 @@ class Domain:
         """Diagonal mass matrix (nglob,): kg for the solid, 1/kappa-weighted volume for the fluid."""
         return self.mesh.assemble(self.law.mass_density() * self.mesh.quadrature_weights)
 
-    def min_h_over_v(self) -> float:
-        """min over elements of (smallest GLL spacing / largest wave speed), s."""
+    def courant_dt(self, courant: float = COURANT) -> float:
+        """The Courant time step of this domain (s), by the one rule of sem.mesh.timestep."""
         vmax = self.law.max_velocity().reshape(self.mesh.nspec, -1).max(axis=1)
-        return float((self.mesh.min_gll_spacing() / vmax).min())
+        return courant_dt(self.mesh.min_gll_spacing(), vmax, courant)[0]
 
-    def operator(self, backend: str, dtype):
-        key = (backend, np.dtype(dtype).name)
+    def operator(self, backend):
+        """The stiffness operator of this domain on `backend` (a sem.backend.Backend), cached."""
+        key = (backend.name, backend.dtype.name)
         if key not in self._ops:
-            self._ops[key] = build_operator(self.mesh, self.law, backend, dtype)
+            self._ops[key] = backend.operator(self.mesh, self.law)
         return self._ops[key]
 
     def estimated_bytes(self, itemsize: int) -> int:
@@ -60,10 +45,11 @@ class Domain:
         per_point = (9 + 1 + len(self.law.coefficient_names)) * itemsize + 8
         return int(npts * per_point + (3 * self.ncomp + 1) * self.nglob * itemsize)
 
-    def stability_limit(self, backend: str, tol: float = 1e-4) -> float:
-        """Largest stable dt of this domain alone, 2 / sqrt(lambda_max(M^-1 K)), by Lanczos (float64)."""
+    def stability_limit(self, backend, tol: float = 1e-4) -> float:
+        """Largest stable dt of this domain alone, 2 / sqrt(lambda_max(M^-1 K)), by Lanczos, in
+        float64 on the CPU twin of `backend` (backend.host())."""
         from scipy.sparse.linalg import LinearOperator, eigsh
-        op = self.operator("numpy" if backend == "numpy" else "numba", np.float64)
+        op = self.operator(backend.host())
         minv_sqrt = 1.0 / np.sqrt(self.mass())
         n = self.ncomp * self.nglob
 

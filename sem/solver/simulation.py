@@ -1,4 +1,4 @@
-"""Time stepping: the forward driver.
+"""The forward simulation: set-up, checks before any work, and the run.
 
 Explicit second-order Newmark (central difference) on the diagonal-mass system
     M a = f(t) - K u - C v,
@@ -8,56 +8,35 @@ with the absorbing damping C (3x3 blocks at boundary nodes) treated implicitly:
     a_{n+1} = (M + dt/2 C)^-1 (f(t_{n+1}) - K u_{n+1} - C v*)
     v_{n+1} = v* + dt/2 a_{n+1}
 which is unconditionally stable for the damping (an explicit damping term is not, at the corner
-nodes of high-order elements; see physics/absorbing.py) while the stiffness stays explicit.
+nodes of high-order elements; see sem.physics.absorbing) while the stiffness stays explicit.
+A run is a State advanced by a Stepper through the terms of sem.solver.terms; the Simulation
+itself is not changed by running it.
 """
 
 from __future__ import annotations
 
-import os
-import time as _time
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import backend as bk
-from . import newmark
+from ..backend import get_backend
+from ..mesh.timestep import COURANT
+from ..physics.absorbing import AbsorbingBoundary
+from ..physics.coupling import Coupling
+from ..receivers import ReceiverArray
+from ..result import Result
+from ..sources import SourceArray
+from . import terms as T
 from .domain import split_domains
-from .physics.absorbing import AbsorbingBoundary
-from .physics.coupling import Coupling
-from .receivers import ReceiverArray
-from .result import Result
-from .sources import SourceArray
+from .outputs import Callback, Progress, Seismograms, read_checkpoint
+from .state import State
+from .stepper import InstabilityError, Stepper
 
-#: default Courant number: dt = COURANT * min over elements of (smallest GLL spacing / largest velocity).
-#: The measured stability limit of this scheme is at Courant 0.55-0.7 for orders 1-8 on regular meshes
-#: (tests/unit/test_stability.py); 0.4 leaves room for distorted elements.
-COURANT = 0.4
-RECORD = ("displacement", "velocity", "acceleration")
+RECORD = {"displacement": "u", "velocity": "v", "acceleration": "a"}
+SOLID = ("u", "v", "a")
+FLUID = ("chi", "chi_dot", "chi_ddot")
 
-
-def _captured(body, n):
-    """Run body(n) for one GPU step while capturing its launches in a CUDA graph; returns a function
-    that replays that graph (one launch per step instead of one per pass, with no Python in
-    between), or None where capture fails (then body(n) has run without it)."""
-    import cupy
-    stream = cupy.cuda.get_current_stream()
-    if stream.ptr == 0:                              # the legacy default stream cannot capture
-        body(n)
-        return None
-    try:
-        stream.begin_capture(cupy.cuda.runtime.streamCaptureModeRelaxed)
-        try:
-            body(n)
-        finally:
-            graph = stream.end_capture()
-    except Exception:                                # pragma: no cover - depends on the driver
-        body(n)
-        return None
-    graph.launch(stream)
-    return lambda: graph.launch(stream)
-
-
-class InstabilityError(FloatingPointError):
-    """The wavefield became NaN or Inf during the run."""
+__all__ = ["Simulation", "InstabilityError", "RunLog", "COURANT"]
 
 
 def _absorbing_sides(mesh, boundaries):
@@ -75,6 +54,33 @@ def _absorbing_sides(mesh, boundaries):
     return names
 
 
+@dataclass
+class RunLog:
+    """What a run cost: wall time of the time loop (s, waits for the device), steps taken, elements,
+    backend and dtype, and whether the steps replayed one captured CUDA graph."""
+
+    wall_time: float
+    steps: int
+    nspec: int
+    backend: str
+    dtype: str
+    graph_replayed: bool = False
+
+    @property
+    def ns_per_element_step(self) -> float:
+        return 1e9 * self.wall_time / max(self.steps, 1) / self.nspec
+
+
+@dataclass
+class RunContext:
+    """What outputs see of a run: the backend, level times (nt,) s, dt (s) and the seismograms."""
+
+    backend: object
+    times: np.ndarray
+    dt: float
+    seismograms: Seismograms | None = None
+
+
 class Simulation:
     """A forward simulation.
 
@@ -82,12 +88,12 @@ class Simulation:
     sources, receivers : lists of sem sources and sem.Receiver.
     duration : simulated time after the origin time (s); the run starts at the earliest source
                start time if that is before 0, so `times` may begin before 0.
-    dt : time step (s); None takes COURANT * min(h_gll / v_max). A dt above the stability limit
-         is refused before any step.
+    dt : time step (s); None takes the Courant rule (sem.mesh.timestep). A dt above the stability
+         limit is refused before any step.
     boundaries : "free" (all faces free), "absorbing" (every outer side but the mesh's free surface:
                  the top of a box, the surface of a chunk), or a list of side-set names to make absorbing.
     backend : "auto" ("cupy" where CuPy sees a GPU, else "numba"), "numba" (compiled CPU kernels),
-              "numpy" (array reference), "cupy" (CUDA kernels, kernels/*.cu).
+              "numpy" (array reference), "cupy" (CUDA kernels, kernels/*.cu), or a sem.backend.Backend.
     dtype : "float32" | "float64"; default float64 on CPU, float32 on GPU.
     record : "displacement" | "velocity" | "acceleration".
     progress : None (a bar for runs longer than ~2 s), True or False.
@@ -101,13 +107,10 @@ class Simulation:
         if duration is None or not np.isfinite(duration) or duration <= 0:
             raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
         if record not in RECORD:
-            raise ValueError(f"record must be one of {RECORD}, got {record!r}")
-        if backend == "auto":
-            backend = "cupy" if bk.gpu_available() else "numba"
-        bk.get_xp(backend)
+            raise ValueError(f"record must be one of {tuple(RECORD)}, got {record!r}")
+        self.backend = get_backend(backend, dtype)
+        self.dtype = self.backend.dtype
         self.mesh, self.model = mesh, model
-        self.backend = backend
-        self.dtype = bk.resolve_dtype(dtype, backend)
         self.record = record
         self.progress = progress
         if origin_time is None:                                   # e.g. the list read_cmtsolution returns
@@ -128,20 +131,20 @@ class Simulation:
         if not (np.isfinite(courant) and courant > 0):
             raise ValueError(f"courant must be a positive number, got {courant!r}")
         self.courant = float(courant)
-        self.dt_courant = self.courant * self.min_h_over_v()
+        self.dt_courant = self.courant_dt(self.courant)
         if dt is not None and not (np.isfinite(dt) and dt > 0):
             raise ValueError(f"dt must be a positive number of seconds, got {dt!r}")
         self.dt = self.dt_courant if dt is None else float(dt)
-        if self.dt > COURANT * self.min_h_over_v():
+        if self.dt > self.courant_dt(COURANT):
             # beyond the default rule: compute the actual limit of this mesh and model
             limit = self.stability_limit()
             if self.dt > limit:
                 raise ValueError(f"dt = {self.dt:.6g} s is above the stability limit {limit:.6g} s of this "
-                                 f"mesh and model (Courant {COURANT} gives {COURANT * self.min_h_over_v():.6g} s)")
+                                 f"mesh and model (Courant {COURANT} gives {self.courant_dt(COURANT):.6g} s)")
         t0 = self.sources.start_time()
         self.nt = int(np.floor((self.duration - t0) / self.dt + 1e-9)) + 1
-        self.check_memory()
         self.times = t0 + self.dt * np.arange(self.nt)
+        self.check_memory()
 
     # ---- set-up --------------------------------------------------------------------------
     @property
@@ -149,7 +152,7 @@ class Simulation:
         return [d for d in (self.solid, self.fluid) if d is not None]
 
     def _refuse_in_fluid(self, items, what):
-        from .interp import locate
+        from ..interp import locate
         if not items:
             return
         elements, _ = locate(self.mesh, np.array([p.position for p in items]), what=what)
@@ -158,11 +161,9 @@ class Simulation:
             raise ValueError(f"{what} {inside[0]} at {items[inside[0]].position.tolist()} m lies in the fluid; "
                              f"{what}s in fluid regions are not supported yet")
 
-    def min_h_over_v(self) -> float:
-        """min over elements of (smallest GLL spacing / largest wave speed), seconds."""
-        if getattr(self, "_h_over_v", None) is None:
-            self._h_over_v = min(d.min_h_over_v() for d in self.domains)
-        return self._h_over_v
+    def courant_dt(self, courant: float = COURANT) -> float:
+        """The Courant time step of the mesh and model (s): the smallest over the domains."""
+        return min(d.courant_dt(courant) for d in self.domains)
 
     def estimated_bytes(self) -> int:
         """Memory the run needs on the compute device, bytes (fields, geometry, material, seismograms)."""
@@ -171,14 +172,10 @@ class Simulation:
 
     def check_memory(self):
         need = self.estimated_bytes()
-        if self.backend == "cupy":                                       # pragma: no cover - GPU only
-            import cupy
-            avail = cupy.cuda.Device().mem_info[0]
-        else:
-            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        avail = self.backend.available_bytes()
         if need > avail:
             raise MemoryError(f"this simulation needs about {need / 2**30:.2f} GiB but only "
-                              f"{avail / 2**30:.2f} GiB is available on the {self.backend} device")
+                              f"{avail / 2**30:.2f} GiB is available on the {self.backend.name} device")
 
     def stability_limit(self, tol: float = 1e-4) -> float:
         """Largest stable dt (s): the smallest of the domains' limits 2 / sqrt(lambda_max(M^-1 K)),
@@ -189,160 +186,111 @@ class Simulation:
         """Diagonal mass matrix of the solid at its global points, (nglob_solid,), kg."""
         return self.solid.mass()
 
-    # ---- run ----------------------------------------------------------------------------
-    def run(self, initial=None, callback=None) -> Result:
-        """Run the time loop and return the seismograms.
+    def state_layout(self) -> dict:
+        """The fields of this simulation's State: name -> (ncomp, npoints)."""
+        layout = {k: (3, self.solid.nglob) for k in SOLID}
+        if self.fluid is not None:
+            layout.update({k: (1, self.fluid.nglob) for k in FLUID})
+        return layout
 
+    def _inverse_mass(self, domain):
+        minv = self.backend.zeros(1, domain.nglob)[0]                     # 0 on padding points
+        minv[:domain.nglob] = self.backend.asarray(1.0 / domain.mass())
+        return minv
+
+    def terms(self, flag) -> list:
+        """The ordered terms of one time step on this simulation's backend (see sem.solver.terms)."""
+        be, dt, solid, fluid = self.backend, self.dt, self.solid, self.fluid
+        out = [T.NewmarkPredict(be, SOLID, dt)]
+        if fluid is not None:
+            coupling = Coupling(solid.mesh, fluid.mesh)
+            data = be.coupling_data(coupling)
+            out += [T.NewmarkPredict(be, FLUID, dt),
+                    T.InternalForces(fluid.operator(be), "chi", "chi_ddot"),   # uses the predicted u_{n+1}
+                    T.SolidFluidCoupling(be, coupling, "fluid", data),
+                    T.NewmarkCorrect(be, FLUID, self._inverse_mass(fluid), dt, flag)]
+        out.append(T.InternalForces(solid.operator(be), "u", "a"))
+        if fluid is not None:
+            out.append(T.SolidFluidCoupling(be, coupling, "solid", data))       # uses the new chi_ddot
+        src = self.sources
+        out += [T.PointForcing(be, src.idx, src.w, src.owner, len(src.sources),
+                               table=src.time_functions(self.times)),
+                T.AbsorbingSolve(be, AbsorbingBoundary(solid.mesh, solid.law, self.absorbing_sides),
+                                 solid.mass(), dt),
+                T.NewmarkCorrect(be, SOLID, self._inverse_mass(solid), dt, flag)]
+        return out
+
+    # ---- run ----------------------------------------------------------------------------
+    def run(self, steps=None, initial=None, callback=None, outputs=(), restart=None,
+            keep_state=False) -> Result:
+        """Run the time loop and return the seismograms (a sem.Result; `result.log` has the timing).
+
+        steps : run only the first `steps` steps (default all: nt - 1); the Result covers them.
         initial : optional (u0, v0), each (3, nglob_solid), initial displacement (m) and velocity (m/s)
                   of the solid (the fluid starts at rest).
         callback : optional f(step, time, fields) called after every step with the device fields
                    dict {"u", "v", "a"} of the solid (and "chi", "chi_dot", "chi_ddot" with a fluid);
                    for diagnostics (it slows the run).
+        outputs : scheduled outputs (sem.Snapshots, sem.Checkpoints, ...; see sem.solver.outputs).
+        restart : a checkpoint file of this simulation (sem.Checkpoints) to continue from.
+        keep_state : put the final State in `result.state`.
         """
-        if self.backend != "cupy":
-            return self._run(initial, callback)
-        import cupy
-        cupy.cuda.Device().synchronize()                  # set-up copies are done
-        with cupy.cuda.Stream(non_blocking=True):         # a stream of its own: its steps can be captured
-            return self._run(initial, callback)
-
-    def _run(self, initial, callback) -> Result:
-        xp = bk.get_xp(self.backend)
-        dt, dtype = self.dt, self.dtype
-        stepper = newmark.Newmark(self.backend)
-        gpu = self.backend == "cupy"
-        if gpu:
-            from . import cuda_passes
-            step_dev = cuda_passes.step_counter(0)      # the step number, on the device
-        solid, fluid = self.solid, self.fluid
-        op_s = solid.operator(self.backend, dtype)
-        rows = cuda_passes.padded if gpu else int                # GPU field rows: 128-byte aligned
-        mass_s = solid.mass()
-        minv_s = xp.zeros(rows(solid.nglob), dtype=dtype)         # 0 on padding points
-        minv_s[:solid.nglob] = xp.asarray(1.0 / mass_s, dtype=dtype)
-        absorbing = AbsorbingBoundary(solid.mesh, solid.law, self.absorbing_sides).prepare(mass_s, dt, xp, dtype)
-        src_idx = xp.asarray(self.sources.idx, dtype=np.int64)
-        src_w = xp.ascontiguousarray(xp.asarray(self.sources.w, dtype=dtype))
-        src_owner = xp.asarray(self.sources.owner, dtype=np.int64)
-        stf = xp.ascontiguousarray(xp.asarray(self.sources.time_functions(self.times), dtype=dtype))   # (nsrc, nt)
-        rec_idx = xp.asarray(self.receivers.idx, dtype=np.int64)
-        rec_w = xp.asarray(self.receivers.w, dtype=dtype)
-        nrec = len(self.receivers)
-        seis = xp.zeros((self.nt, 3, nrec), dtype=dtype)
-
-        u, v, a = (xp.zeros((3, rows(solid.nglob)), dtype=dtype) for _ in range(3))
-        if initial is not None:
-            for name, arr, dst in (("initial displacement", initial[0], u), ("initial velocity", initial[1], v)):
-                arr = xp.asarray(arr, dtype=dtype)
-                if arr.shape != (3, solid.nglob):
-                    raise ValueError(f"{name} must have shape (3, {solid.nglob}), got {arr.shape}")
-                dst[:, :solid.nglob] = arr
-        if fluid is not None:
-            op_f = fluid.operator(self.backend, dtype)
-            minv_f = xp.zeros(rows(fluid.nglob), dtype=dtype)
-            minv_f[:fluid.nglob] = xp.asarray(1.0 / fluid.mass(), dtype=dtype)
-            coupling = Coupling(solid.mesh, fluid.mesh).to(xp, dtype)
-            chi, chi_d, chi_dd = (xp.zeros((1, rows(fluid.nglob)), dtype=dtype) for _ in range(3))
-
-        def fluid_residual(r):
-            """r (zeroed) += K_f chi - C^T u: the fluid first, driven by the predicted solid displacement."""
-            op_f.internal_forces(chi, out=r)
-            coupling.add_displacement(u, r)
-
-        def solid_residual(step, r):
-            """r (zeroed) += K u + C chi_dd - f(t_step) + C_abs v*, then the implicit absorbing solve."""
-            op_s.internal_forces(u, out=r)
-            if fluid is not None:
-                coupling.add_pressure(chi_dd, r)
-            if gpu:
-                cuda_passes.inject(r, src_idx, src_w, src_owner, stf, step_dev)
-            elif src_idx.size:
-                vals = src_w * stf[src_owner, step][None, :]
-                for c in range(3):
-                    bk.scatter_add(r[c], src_idx, -vals[c])
-            absorbing.apply(v, r)
-
-        def step_fields(n):
-            """One Newmark step to t_n (n = 0: the initial accelerations only); a non-finite
-            displacement is noted by the stepper (see Newmark.bad_step)."""
-            h = dt if n else 0.0
-            step = step_dev if gpu else n
-            if n:
-                stepper.predict(u, v, a, dt)
-            if fluid is not None:
-                if n:
-                    stepper.predict(chi, chi_d, chi_dd, dt)
-                fluid_residual(chi_dd)                   # uses the predicted u_{n+1}
-                stepper.correct(chi, chi_d, chi_dd, minv_f, h, step)
-            solid_residual(n, a)                         # uses the new chi_dd_{n+1}
-            stepper.correct(u, v, a, minv_s, h, step)
-
-        def record(step):
-            if nrec:
-                field = {"displacement": u, "velocity": v, "acceleration": a}[self.record]
-                if gpu:
-                    cuda_passes.record(seis, field, rec_idx, rec_w, step_dev)
-                else:
-                    seis[step] = (field[:, rec_idx] * rec_w[None]).sum(-1)
-            if gpu:
-                cuda_passes.advance(step_dev)
-
-        def step_and_record(n):
-            step_fields(n)
-            record(n)
-
-        def fields():
-            ns = solid.nglob
-            out = {"u": u[:, :ns], "v": v[:, :ns], "a": a[:, :ns]}
-            if fluid is not None:
-                nf = fluid.nglob
-                out.update(chi=chi[:, :nf], chi_dot=chi_d[:, :nf], chi_ddot=chi_dd[:, :nf])
-            return out
-
-        step_and_record(0)
-        bar = self._progress_bar()
-        wall = _time.perf_counter()
-        replay, capture = None, gpu and callback is None
-        with np.errstate(over="ignore", invalid="ignore"):       # a blow-up is reported below
-            for n in range(1, self.nt):
-                if replay is not None:
-                    replay()
-                elif capture and n >= 2:                     # the same launches for every step n >= 1
-                    capture = False
-                    replay = _captured(step_and_record, n)
-                else:
-                    step_and_record(n)
-                if n % stepper.check_every == 0 or n == self.nt - 1:
-                    bad = stepper.bad_step()
-                    if bad is not None:
-                        if bar is not None:
-                            bar.close()
-                        raise InstabilityError(f"the wavefield became NaN/Inf at step {bad} of {self.nt - 1} "
-                                               f"(t = {self.times[bad]:.6g} s); dt = {dt:.6g} s may be unstable")
-                if callback is not None:
-                    callback(n, self.times[n], fields())
-                if bar is not None:
-                    bar.update(1)
-        if bar is not None:
-            bar.close()
-        if self.backend == "cupy":                            # the loop only queued the GPU work
-            xp.cuda.get_current_stream().synchronize()
-        self.wall_time = _time.perf_counter() - wall          # the time loop alone, s
-        self.captured = replay is not None                     # whether the steps replayed a CUDA graph
-        data = np.ascontiguousarray(np.transpose(bk.to_numpy(seis), (2, 1, 0))).astype(np.float64)
-        self.final_fields = fields()
-        return Result(times=self.times.copy(), data=data, receivers=self.receivers.receivers,
-                      quantity=self.record, sources=self.sources.sources, origin_time=self.origin_time)
-
-    def _progress_bar(self):
-        if self.progress is False or self.nt < 2:
-            return None
-        from tqdm.auto import tqdm
-        return tqdm(total=self.nt - 1, unit="step", desc="sem", delay=0 if self.progress else 2.0,
-                    leave=False)
+        last = self.nt - 1 if steps is None else int(steps)
+        if not 0 <= last <= self.nt - 1:
+            raise ValueError(f"steps must be between 0 and {self.nt - 1}, got {steps!r}")
+        be = self.backend
+        flag = be.new_flag()
+        stepper = Stepper(be, self.terms(flag), flag=flag, times=self.times, dt=self.dt)
+        rec = T.PointForcing.interpolation(be, self.receivers.idx, self.receivers.w)
+        seismograms = Seismograms(be, rec, RECORD[self.record], self.nt)
+        stepper.recorders.append(seismograms)
+        run = RunContext(be, self.times, self.dt, seismograms)
+        outputs = list(outputs)
+        if callback is not None:
+            outputs.append(Callback(callback))
+        if self.progress is not False and self.nt >= 2:
+            outputs.append(Progress(delay=0.0 if self.progress else 2.0))
+        if restart is not None:
+            if initial is not None:
+                raise ValueError("give either initial fields or a checkpoint to restart from, not both")
+            state, seis = read_checkpoint(restart, run, be)
+            if state.npoints != {k: n for k, (_, n) in self.state_layout().items()}:
+                raise ValueError(f"{restart}: its fields {state.npoints} do not match this simulation")
+            if state.step > last:
+                raise ValueError(f"{restart}: checkpoint at step {state.step}, beyond the last step {last}")
+            if seis is not None:
+                seismograms.buffer[:len(seis)] = be.asarray(seis)
+        else:
+            state = State.zeros(be, self.state_layout())
+            if initial is not None:
+                for name, arr, field in (("initial displacement", initial[0], "u"),
+                                         ("initial velocity", initial[1], "v")):
+                    arr = np.asarray(arr) if not hasattr(arr, "__cuda_array_interface__") else arr
+                    if arr.shape != (3, self.solid.nglob):
+                        raise ValueError(f"{name} must have shape (3, {self.solid.nglob}), got {arr.shape}")
+                    state.set(field, arr)
+        first, ok = state.step, False
+        with be.run_context():
+            if restart is None:
+                stepper.initialize(state)
+            for out in outputs:
+                out.start(run, state)
+            try:
+                wall = stepper.run(state, last, outputs)
+                ok = True
+            finally:
+                for out in outputs:
+                    out.finish(run, ok)
+        res = Result(times=self.times[:last + 1].copy(), data=seismograms.data()[:, :, :last + 1],
+                     receivers=self.receivers.receivers, quantity=self.record, sources=self.sources.sources,
+                     origin_time=self.origin_time)
+        res.log = RunLog(wall_time=wall, steps=last - first, nspec=self.mesh.nspec,
+                         backend=be.name, dtype=self.dtype.name, graph_replayed=stepper.replayed)
+        res.state = state if keep_state else None
+        return res
 
     def report(self) -> str:
         return (f"{self.mesh.nspec} elements, order {self.mesh.order}, {self.mesh.nglob} points; "
                 f"dt = {self.dt:.6g} s ({self.nt} steps, Courant {self.courant * self.dt / self.dt_courant:.3g}); "
                 f"{self.mesh.nspec / self.dt:.4g} element-steps per simulated second; "
-                f"backend {self.backend}, {self.dtype.name}; absorbing: {self.absorbing_sides or 'none'}")
+                f"backend {self.backend.name}, {self.dtype.name}; absorbing: {self.absorbing_sides or 'none'}")

@@ -26,8 +26,8 @@ def relerr(a, b):
                                              ("acoustic", 4), ("acoustic", 7)])
 def test_internal_forces_match_reference(law_name, order, dtype):
     import cupy
-    from sem.physics.cuda_operator import CudaOperator
-    from sem.physics.operator import OperatorArrays, internal_forces
+    from sem.operators.cuda_operator import CudaOperator
+    from sem.operators.reference import OperatorArrays, internal_forces
     rng = np.random.default_rng(hash((law_name, order)) % 2**32)
     mesh = curved_box(order, elements=(3, 2, 3))
     law = (acoustic if law_name == "acoustic" else LAWS[law_name])(mesh.ibool.shape, rng)
@@ -58,8 +58,8 @@ def test_affine_geometry_matches_reference(law_name, order, dtype):
     the kernel recomputes jw from the GLL weights. Same K u as the reference path."""
     import cupy
     import sem
-    from sem.physics.cuda_operator import CudaOperator
-    from sem.physics.operator import OperatorArrays, internal_forces
+    from sem.operators.cuda_operator import CudaOperator
+    from sem.operators.reference import OperatorArrays, internal_forces
     rng = np.random.default_rng(order + 17)
     mesh = sem.mesh.box((1.0, 1.2, 0.9), (3, 2, 4), order=order)
     law = (acoustic if law_name == "acoustic" else LAWS[law_name])(mesh.ibool.shape, rng)
@@ -80,7 +80,7 @@ def test_affine_geometry_matches_reference(law_name, order, dtype):
 
 def test_operator_rejects_host_arrays_and_wrong_dtype():
     import cupy
-    from sem.physics.cuda_operator import CudaOperator
+    from sem.operators.cuda_operator import CudaOperator
     mesh = curved_box(2)
     op = CudaOperator.build(mesh, LAWS["isotropic"](mesh.ibool.shape, np.random.default_rng(1)), dtype=np.float32)
     with pytest.raises(ValueError, match="cupy array"):
@@ -93,7 +93,7 @@ def test_operator_rejects_host_arrays_and_wrong_dtype():
 @pytest.mark.parametrize("ncomp", [3, 1])
 def test_newmark_passes_match_formulas(ncomp, dtype):
     import cupy
-    from sem import cuda_passes
+    from sem.operators import cuda_passes
     rng = np.random.default_rng(7)
     nglob, dt = 100_003, 0.37
     u, v, a = (rng.standard_normal((ncomp, nglob)).astype(dtype) for _ in range(3))
@@ -119,7 +119,7 @@ def test_newmark_passes_match_formulas(ncomp, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_absorbing_sources_and_receivers_match_reference(dtype):
     import cupy
-    from sem import cuda_passes
+    from sem.operators import cuda_passes
     rng = np.random.default_rng(11)
     nglob, nb = 5000, 700
     r, v = (rng.standard_normal((3, nglob)).astype(dtype) for _ in range(2))
@@ -175,9 +175,12 @@ def test_coupling_kernels_match_sparse_matrix(dtype):
     r_f, chi_dd = (rng.standard_normal((1, fluid.nglob)).astype(dtype) for _ in range(2))
     ref_s = r_s.astype(np.float64) + (cpl.matrix @ chi_dd[0].astype(np.float64)).reshape(3, -1)
     ref_f = r_f.astype(np.float64) - (cpl.matrix.T @ u_s.ravel().astype(np.float64))[None]
-    cpl.to(cupy, dtype)
+    from sem.backend import get_backend
+    from sem.solver.terms import SolidFluidCoupling
+    gpu = get_backend("cupy", dtype)
+    data = gpu.coupling_data(cpl)
     d_rs, d_rf = cupy.asarray(r_s), cupy.asarray(r_f)
-    cpl.add_pressure(cupy.asarray(chi_dd), d_rs)
-    cpl.add_displacement(cupy.asarray(u_s), d_rf)
+    SolidFluidCoupling(gpu, cpl, "solid", data).forward(cupy.asarray(chi_dd), d_rs)
+    SolidFluidCoupling(gpu, cpl, "fluid", data).forward(cupy.asarray(u_s), d_rf)
     assert relerr(d_rs.get(), ref_s) < TOL[dtype] and relerr(d_rf.get(), ref_f) < TOL[dtype]
     assert np.abs(ref_s - r_s).max() > 0 and np.abs(ref_f - r_f).max() > 0      # the terms are not empty

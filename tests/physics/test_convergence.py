@@ -13,7 +13,7 @@ import pytest
 
 import sem
 from helpers import wavy
-from sem.physics.operator import ReferenceOperator
+from sem.operators.reference import ReferenceOperator
 
 LAM, MU = 2.0, 1.0
 A = np.array([1.7, -0.9, 1.1])

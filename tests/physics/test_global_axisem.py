@@ -58,7 +58,7 @@ def test_prem_light_100s_against_axisem():
     ours = ir.lowpass(res.data_zne, res.dt, period=150.0)
     theirs = ir.lowpass(ref, res.dt, period=150.0)
     misfit = ir.relative_l2(ours, theirs)                     # (nrec, 3): Z, N, E
-    print(f"run: {sim.wall_time:.0f} s for {sim.nt - 1} steps of {mesh.nspec} elements")
+    print(f"run: {res.log.wall_time:.0f} s for {res.log.steps} steps of {mesh.nspec} elements")
     for d, m in zip(distances, misfit):
         print(f"  {d:5.0f} deg  Z {100 * m[0]:5.2f} %  N {100 * m[1]:5.2f} %  E {100 * m[2]:5.2f} %")
     assert np.all(np.abs(theirs).max(axis=-1) > 0)

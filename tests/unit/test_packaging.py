@@ -16,14 +16,14 @@ def test_every_subpackage_and_the_kernels_are_packaged():
 
 
 def test_kernel_sources_are_found():
-    from sem.backend import kernel_dir
+    from sem.operators.cuda_compile import kernel_dir
     names = {p.name for p in kernel_dir().iterdir()}
     assert {"internal_forces.cu", "time_step.cu", "isotropic.cuh", "transverse.cuh", "anisotropic.cuh",
             "acoustic.cuh"} <= names
 
 
 def test_every_law_names_a_cuda_point_law():
-    from sem.backend import kernel_dir
+    from sem.operators.cuda_compile import kernel_dir
     from sem.physics.acoustic import Acoustic
     from sem.physics.anisotropic import Anisotropic21
     from sem.physics.isotropic import IsotropicElastic
