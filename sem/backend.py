@@ -239,6 +239,10 @@ class NumbaBackend(NumpyBackend):
         if not correct(u, v, a, minv, dt):
             flag[0] = min(int(flag[0]), int(step))
 
+    def absorb(self, r, v, idx, c, b):
+        from .operators.cpu_passes import absorb
+        absorb(r, v, idx, c, b)
+
 
 class CupyBackend(NumpyBackend):
     """CUDA kernels through CuPy; fields padded to 128-byte rows; one CUDA graph per step."""

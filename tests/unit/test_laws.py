@@ -73,3 +73,44 @@ def test_ti_rejects_bad_values(bad):
         TransverselyIsotropic(axis=[0, 0, 1.0], **values(**{**TI, **bad}))
     with pytest.raises(ValueError, match="axis"):
         TransverselyIsotropic(axis=[0, 0, 0.0], **values(**TI))
+
+
+# ---- the law contract -------------------------------------------------------------------------
+
+def test_isotropic_gradient_terms_match_a_finite_difference_of_the_stress():
+    """gradient_terms(grad_u, grad_adj)[m] = d/dm (grad_adj : stress(coefficients(m), grad_u)) at every
+    point: central differences with a relative step 1e-5 (truncation ~1e-10, rounding ~1e-11 of the
+    bilinear form's size), so 1e-7 relative fails for any wrong factor or sign."""
+    rng = np.random.default_rng(11)
+    n = 40
+    base = dict(vp=6000.0 + 500 * rng.random(n), vs=3000.0 + 400 * rng.random(n), rho=2500.0 + 800 * rng.random(n))
+    gu, ga = rng.standard_normal((n, 3, 3)), rng.standard_normal((n, 3, 3))
+    law = IsotropicElastic(**base)
+    dens = law.gradient_terms(gu, ga)
+    assert set(dens) == set(law.parameters)
+
+    def bilinear(vals):
+        lw = IsotropicElastic(**vals)
+        return (ga * lw.stress(lw.coefficients(), gu)).sum(axis=(-2, -1))
+    for name in law.parameters:
+        h = 1e-5 * base[name]
+        plus, minus = dict(base), dict(base)
+        plus[name] = base[name] + h
+        minus[name] = base[name] - h
+        fd = (bilinear(plus) - bilinear(minus)) / (2 * h)
+        assert np.all(np.abs(fd) > 0)
+        np.testing.assert_allclose(dens[name], fd, rtol=1e-7, atol=1e-7 * np.abs(fd).max())
+
+
+@pytest.mark.parametrize("cls", [IsotropicElastic, TransverselyIsotropic, Anisotropic21])
+def test_every_law_names_its_point_functions_explicitly(cls):
+    """The compiled operator takes the point function the class names (never a parent's by accident),
+    and each law states its kind, components and per-point state size."""
+    from sem.physics.acoustic import Acoustic
+    from sem.physics.law import MaterialLaw
+    for law in (cls, Acoustic):
+        assert issubclass(law, MaterialLaw)
+        assert "numba_point" in vars(law) and law.numba_point is not None
+        assert law.kind in ("solid", "fluid") and law.ncomp == (3 if law.kind == "solid" else 1)
+        assert law.state_size == 0
+    assert len({IsotropicElastic.numba_point, TransverselyIsotropic.numba_point, Anisotropic21.numba_point}) == 3
