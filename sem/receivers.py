@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import interp
+from .geography import EARTH_RADIUS
 
 
 class Receiver:
@@ -22,7 +23,7 @@ class Receiver:
 
     @classmethod
     def geographic(cls, lat, lon, depth_km=0.0, network: str = "XX", station: str = "A00", location: str = "",
-                   radius: float = 6371.0e3):
+                   radius: float = EARTH_RADIUS):
         """A receiver at (lat, lon) in degrees, depth_km below the surface of a spherical Earth (m radius).
 
         Latitudes are geocentric (ellipticity off). It records Cartesian (x, y, z) like any receiver;

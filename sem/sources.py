@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import interp
+from .geography import EARTH_RADIUS
 from .stf import SourceTimeFunction
 
 
@@ -35,7 +36,7 @@ class ForceSource:
         self.stf = _check_stf(stf)
 
     @classmethod
-    def geographic(cls, lat, lon, depth_km, force_zne, stf, radius: float = 6371.0e3):
+    def geographic(cls, lat, lon, depth_km, force_zne, stf, radius: float = EARTH_RADIUS):
         """A force at (lat, lon) in degrees and depth_km below the surface of a spherical Earth.
 
         `force_zne` is (up, north, east) in N at the source; it is rotated to Cartesian (x, y, z).
@@ -72,7 +73,7 @@ class MomentTensorSource:
         self.stf = _check_stf(stf)
 
     @classmethod
-    def geographic(cls, lat, lon, depth_km, mrr, mtt, mpp, mrt, mrp, mtp, stf, radius: float = 6371.0e3):
+    def geographic(cls, lat, lon, depth_km, mrr, mtt, mpp, mrt, mrp, mtp, stf, radius: float = EARTH_RADIUS):
         """A moment tensor (N m) in the CMTSOLUTION convention (r up, theta south, phi east) at (lat, lon)
         in degrees and depth_km below the surface of a spherical Earth of radius `radius` (m).
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from .. import __version__
 from .atomic import atomic_path
+from .events import event_from_sources
+from .stations import inventory_from_receivers
 
 
 def write_asdf(result, path, tag: str = "synthetic"):
@@ -15,10 +20,7 @@ def write_asdf(result, path, tag: str = "synthetic"):
     channels; `sem.io.stations.inventory_from_receivers`). Every file holds a SEIS-PROV provenance
     document "sem_simulation" (`provenance_document`), and the waveforms refer to its activity.
     """
-    import numpy as np
     import pyasdf
-    from .events import event_from_sources
-    from .stations import inventory_from_receivers
     stream = result.to_stream()
     event = event_from_sources(result.sources, result.origin_time)
     start = stream[0].stats.starttime if len(stream) else None
@@ -55,7 +57,6 @@ def provenance_document(result):
     a SEIS-PROV waveform_simulation activity that records what the traces are (quantity, dt, samples,
     first time, receivers, sources)."""
     import prov.model
-    from .. import __version__
     doc = prov.model.ProvDocument()
     doc.add_namespace("seis_prov", SEIS_PROV)
     kind = prov.model.Identifier

@@ -15,7 +15,9 @@ import re
 
 import numpy as np
 
-from ..geography import EARTH_RADIUS
+from ..geography import EARTH_RADIUS, moment_magnitude, scalar_moment
+from ..sources import MomentTensorSource
+from ..stf import Gaussian
 from .obspy_read import read_or_explain
 
 DYNE_CM = 1e-7
@@ -87,8 +89,6 @@ def read_cmtsolution(path, radius: float = EARTH_RADIUS, time_zero: str = "centr
     Each source also keeps `event_name`, `half_duration`, `time_shift`, `centroid_time`, `pde` (a
     dict: catalog, time, latitude, longitude, depth_km, mb, ms, region) and `origin_time`.
     """
-    from ..sources import MomentTensorSource
-    from ..stf import Gaussian
     if time_zero not in ("centroid", "hypocentre", "hypocenter"):
         raise ValueError(f"time_zero must be 'centroid' or 'hypocentre', got {time_zero!r}")
     try:
@@ -157,8 +157,6 @@ def read_quakeml(path, radius: float = EARTH_RADIUS, half_duration: float | None
     Events are separate runs: the list's `origin_time` is set only when the file has one event.
     """
     import obspy
-    from ..sources import MomentTensorSource
-    from ..stf import Gaussian
     cat = read_or_explain(obspy.read_events, path, "QUAKEML", "QuakeML")
     out = EventSources()
     for i, ev in enumerate(cat):
@@ -186,7 +184,6 @@ def read_quakeml(path, radius: float = EARTH_RADIUS, half_duration: float | None
         elif half_duration is not None:
             hdur = float(half_duration)
         else:
-            from ..geography import scalar_moment
             hdur = empirical_half_duration(scalar_moment(rtp))
         src = MomentTensorSource.geographic(origin.latitude, origin.longitude, origin.depth / 1000.0, *rtp,
                                             stf=Gaussian(hdur, 0.0), radius=radius)
@@ -218,7 +215,6 @@ def event_from_sources(sources, origin_time=None):
     from obspy import UTCDateTime
     from obspy.core.event import (Comment, CreationInfo, Event, FocalMechanism, Magnitude, MomentTensor,
                                   Origin, ResourceIdentifier, SourceTimeFunction, Tensor)
-    from ..geography import moment_magnitude, scalar_moment
     geo = [s for s in sources if is_geographic(s)]
     if not geo:
         return None

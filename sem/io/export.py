@@ -25,7 +25,8 @@ Points
   copied to each copy of their point.
 
 Point data: every model parameter (``model.law.values``; vector parameters such as the TI 'axis'
-as 3-component arrays) and the user fields. Cell data: "element" (the spectral element each cell
+as 3-component arrays; with fluid elements the solid and fluid laws' parameters merged, see
+`model_values`) and the user fields. Cell data: "element" (the spectral element each cell
 belongs to) and, with ``jacobian=True``, "min_det_jacobian" (the minimum Jacobian determinant
 over the element's GLL points, repeated on its sub-cells).
 
@@ -104,6 +105,54 @@ def _as_point_array(name, value, mesh, kind):
         f"or (nspec, n, n, n, ncomp) = {local + ('ncomp',)}")
 
 
+#: parameters that are zero in a fluid (shown as 0 there, not as missing)
+_ZERO_IN_FLUID = ("vs", "vsv", "vsh")
+
+
+def model_values(model, mesh) -> dict:
+    """The parameters of a sem.Model on every element of `mesh`: name -> (nspec, n, n, n[, ncomp]).
+
+    A model with fluid elements has a solid law on `model.solid_elements` and an acoustic law on
+    `model.fluid_elements`; their parameters are merged into arrays over the whole mesh. A
+    parameter that one of the two laws lacks is NaN on its elements, except the shear velocities
+    (vs, vsv, vsh), which are 0 in the fluid. The arrays have the model's own values, unchanged.
+    """
+    law = getattr(model, "law", None)
+    values = getattr(law, "values", None)
+    if values is None:
+        raise TypeError("model must be a sem.Model (with model.law.values)")
+    local = mesh.coords.shape[:4]
+    fluid_law = getattr(model, "fluid_law", None)
+    fluid = np.asarray(getattr(model, "fluid_elements", ()), dtype=np.int64)
+    if fluid_law is None or fluid.size == 0:
+        shape = getattr(law, "shape", None)
+        if shape is not None and tuple(shape) != local:
+            raise ValueError(f"the model's parameters have shape {tuple(shape)}, the mesh needs "
+                             f"{local}: the model belongs to another mesh")
+        return dict(values)
+    solid = np.asarray(model.solid_elements, dtype=np.int64)
+    parts = [(solid, values, "solid"), (fluid, fluid_law.values, "fluid")]
+    for elems, vals, what in parts:
+        for k, v in vals.items():
+            if np.shape(v)[:4] != (len(elems),) + local[1:]:
+                raise ValueError(f"the model's {what} parameter {k!r} has shape {np.shape(v)}, expected "
+                                 f"{(len(elems),) + local[1:]} for its {len(elems)} elements")
+    if len(solid) + len(fluid) != local[0] or (len(solid) and solid.max() >= local[0]) or fluid.max() >= local[0]:
+        raise ValueError(f"the model has {len(solid)} solid and {len(fluid)} fluid elements, the mesh "
+                         f"{local[0]}: the model belongs to another mesh")
+    out = {}
+    for k in list(values) + [k for k in fluid_law.values if k not in values]:
+        trailing = next(np.shape(vals[k])[4:] for _, vals, _ in parts if k in vals)
+        arr = np.full(local + trailing, np.nan)
+        for elems, vals, what in parts:
+            if k in vals:
+                arr[elems] = vals[k]
+            elif what == "fluid" and k in _ZERO_IN_FLUID:
+                arr[elems] = 0.0
+        out[k] = arr
+    return out
+
+
 def _squeeze_comp(a):
     return a[:, 0] if a.ndim == 2 and a.shape[1] == 1 else a
 
@@ -115,14 +164,7 @@ def _build(mesh, fields, model, subdivide, discontinuous, jacobian):
     # --- gather and check all point fields before doing any work ---------------------------
     named = []
     if model is not None:
-        shape = getattr(getattr(model, "law", None), "shape", None)
-        values = getattr(getattr(model, "law", None), "values", None)
-        if values is None:
-            raise TypeError("model must be a sem.Model (with model.law.values)")
-        if shape is not None and tuple(shape) != mesh.coords.shape[:4]:
-            raise ValueError(f"the model's parameters have shape {tuple(shape)}, the mesh needs "
-                             f"{mesh.coords.shape[:4]}: the model belongs to another mesh")
-        for k, v in values.items():
+        for k, v in model_values(model, mesh).items():
             arr, where = _as_point_array(k, v, mesh, "model parameter")
             if where != "local":
                 raise ValueError(f"model parameter {k!r} has shape {np.shape(v)}, expected "

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..geography import EARTH_RADIUS
+from ..receivers import Receiver
 from .obspy_read import read_or_explain
+from .seed import GEOGRAPHIC, channel_code
 
 
 def read_stations(path, radius: float = EARTH_RADIUS):
@@ -21,7 +23,6 @@ def read_stations(path, radius: float = EARTH_RADIUS):
     depth_km = BURIAL / 1000; ELEVATION is read and checked but ignored (no topography). Blank lines
     and lines starting with '#' are skipped. A bad line raises ValueError naming the file and line.
     """
-    from ..receivers import Receiver
     receivers, seen = [], {}
     try:
         with open(path) as f:
@@ -69,7 +70,6 @@ def read_stationxml(path, radius: float = EARTH_RADIUS):
     (m, `Channel.depth`) of that location's first channel. Elevations are ignored (no topography).
     """
     import obspy
-    from ..receivers import Receiver
     inv = read_or_explain(obspy.read_inventory, path, "STATIONXML", "StationXML")
     receivers = []
     for net in inv:
@@ -108,7 +108,6 @@ def inventory_from_receivers(receivers, dt: float | None = None, start=None):
     """
     from obspy import UTCDateTime
     from obspy.core.inventory import Channel, Inventory, Network, Station
-    from ..result import band_code
     geo = [r for r in receivers if all(hasattr(r, a) for a in ("lat", "lon", "depth_km"))]
     start = UTCDateTime(start if start is not None else 0)
     if not geo:
@@ -122,9 +121,9 @@ def inventory_from_receivers(receivers, dt: float | None = None, start=None):
                                     creation_date=start, start_date=start)
             net.stations.append(stations[key])
         if dt is not None:
-            for comp, az, dip in (("Z", 0.0, -90.0), ("N", 0.0, 0.0), ("E", 90.0, 0.0)):
+            for comp, az, dip in zip(GEOGRAPHIC, (0.0, 0.0, 90.0), (-90.0, 0.0, 0.0)):   # Z, N, E
                 stations[key].channels.append(Channel(
-                    code=f"{band_code(dt)}X{comp}", location_code=r.location, latitude=r.lat, longitude=r.lon,
+                    code=channel_code(dt, comp), location_code=r.location, latitude=r.lat, longitude=r.lon,
                     elevation=0.0, depth=1000.0 * r.depth_km, azimuth=az, dip=dip, sample_rate=1.0 / dt,
                     start_date=start))
     return Inventory(networks=list(networks.values()), source="sem")
