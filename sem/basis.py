@@ -99,7 +99,8 @@ def derivative_matrix(order: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------
 # tensor-product differentiation of element fields (numpy or cupy, taken from the input)
 # --------------------------------------------------------------------------------------------------
-def _array_module(a):
+def array_module(a):
+    """numpy or cupy, whichever owns array `a`."""
     if type(a).__module__.startswith("cupy"):
         import cupy
         return cupy
@@ -112,7 +113,7 @@ def reference_gradient(ue, d):
     d is the GLL derivative matrix (n, n) (`derivative_matrix`), on the same device as ue; the last
     axis r runs over the reference coordinates xi, eta, zeta.
     """
-    xp = _array_module(ue)
+    xp = array_module(ue)
     dxi = xp.einsum("il,bljkc->bijkc", d, ue)
     deta = xp.einsum("jl,bilkc->bijkc", d, ue)
     dzeta = xp.einsum("kl,bijlc->bijkc", d, ue)
@@ -121,7 +122,7 @@ def reference_gradient(ue, d):
 
 def reference_divergence(flux, d):
     """Transpose of `reference_gradient`: flux (nb, n, n, n, ncomp, 3) -> (nb, n, n, n, ncomp)."""
-    xp = _array_module(flux)
+    xp = array_module(flux)
     return (xp.einsum("il,bijkc->bljkc", d, flux[..., 0])
             + xp.einsum("jl,bijkc->bilkc", d, flux[..., 1])
             + xp.einsum("kl,bijkc->bijlc", d, flux[..., 2]))

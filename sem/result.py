@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
-CARTESIAN = ("X", "Y", "Z")
-GEOGRAPHIC = ("Z", "N", "E")
+from .io.seed import CARTESIAN, GEOGRAPHIC, band_code, channel_code
 
-
-def band_code(dt: float) -> str:
-    """SEED band code for a sampling interval dt (s) (SEED manual, appendix A; broadband periods)."""
-    rate = 1.0 / dt
-    for code, low in (("F", 1000), ("C", 250), ("H", 80), ("B", 10), ("M", 1.0001), ("L", 0.95),
-                      ("V", 0.095), ("U", 0.0095)):
-        if rate >= low:
-            return code
-    return "R"
+__all__ = ["Result", "CARTESIAN", "GEOGRAPHIC", "band_code"]
 
 
 class Result:
-    """times (nt,) s relative to the origin time; data (nrec, 3, nt) in SI units (m, m/s or m/s^2).
+    """times (nt,) s relative to the origin time; data (nrec, ncomp, nt) in SI units (m, m/s or m/s^2),
+    ncomp = len(components) (3).
 
     `data` is always in the components `components`, Cartesian (x, y, z) for a simulation, also for
     geographic receivers. `data_zne` rotates it to (Z up, N, E) at each receiver, for runs whose
     receivers are all geographic (`Receiver.geographic`); `to_stream()` then writes Z/N/E channels.
+    A simulation's result also has `log` (sem.solver.simulation.RunLog: wall time, steps, ns per
+    element per step) and `state` (the final sem.State, when the run was asked to keep it).
     """
 
     def __init__(self, times, data, receivers, quantity="displacement", sources=(), origin_time=None,
-                 components=CARTESIAN):
+                 components=CARTESIAN, log=None, state=None):
         self.times = np.asarray(times)
         self.data = np.asarray(data)
         self.receivers = list(receivers)
@@ -35,7 +29,9 @@ class Result:
         self.sources = list(sources)
         self.origin_time = origin_time
         self.components = tuple(components)
-        if self.data.shape != (len(self.receivers), 3, len(self.times)):
+        self.log = log
+        self.state = state
+        if self.data.shape != (len(self.receivers), len(self.components), len(self.times)):
             raise ValueError(f"data shape {self.data.shape} does not match {len(self.receivers)} receivers "
                              f"and {len(self.times)} times")
 
@@ -83,7 +79,6 @@ class Result:
         """
         from obspy import Stream, Trace, UTCDateTime
         origin = UTCDateTime(self.origin_time if self.origin_time is not None else 0)
-        band = band_code(self.dt)
         geographic = self.geographic and self.components == CARTESIAN
         data, components = (self.data_zne, GEOGRAPHIC) if geographic else (self.data, self.components)
         traces = []
@@ -91,7 +86,7 @@ class Result:
             for c, comp in enumerate(components):
                 tr = Trace(data=np.ascontiguousarray(d[c]))
                 tr.stats.network, tr.stats.station = r.network, r.name
-                tr.stats.location, tr.stats.channel = r.location, f"{band}X{comp}"
+                tr.stats.location, tr.stats.channel = r.location, channel_code(self.dt, comp)
                 tr.stats.delta = self.dt
                 tr.stats.starttime = origin + float(self.times[0])
                 if geographic:
@@ -100,10 +95,15 @@ class Result:
                 traces.append(tr)
         return Stream(traces)
 
+    # The writers are imported when called: h5py and pyasdf/obspy stay out of `import sem`. Neither
+    # writer module imports this one (they read the result's attributes), so the dependency points
+    # one way: sem.io.hdf5 (the reader, which builds a Result) imports sem.result, never the reverse.
     def save_hdf5(self, path):
-        from .io.hdf5 import write_result
+        """Write the seismograms to HDF5 (`sem.io.hdf5`; read back with `sem.io.hdf5.read_result`)."""
+        from .io.h5format import write_result
         write_result(self, path)
 
     def save_asdf(self, path):
+        """Write the seismograms, event, stations and provenance to ASDF (`sem.io.asdf.write_asdf`)."""
         from .io.asdf import write_asdf
         write_asdf(self, path)

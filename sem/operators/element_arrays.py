@@ -28,7 +28,7 @@ def element_arrays(mesh, law, dtype, perm=None):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     if mesh.nglob >= 2**31:
         raise ValueError("more than 2**31 global points: the int32 numbering would overflow")
-    nspec, n3 = mesh.nspec, (mesh.order + 1) ** 3
+    nspec, n3 = mesh.nspec, mesh.ngll ** mesh.ndim
     if perm is None:
         perm = np.arange(nspec)
     ibool = np.ascontiguousarray(mesh.ibool.reshape(nspec, n3)[perm], dtype=np.int32)

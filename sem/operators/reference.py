@@ -15,15 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import basis
-from ..basis import reference_divergence, reference_gradient
-
-
-def array_module(a):
-    """numpy or cupy, whichever owns array `a`."""
-    if type(a).__module__.startswith("cupy"):
-        import cupy
-        return cupy
-    return np
+from ..basis import array_module, reference_divergence, reference_gradient
 
 
 def scatter_add(out, index, values):

@@ -41,7 +41,7 @@ class Domain:
 
     def estimated_bytes(self, itemsize: int) -> int:
         """Geometry, coefficients, numbering and the three fields, bytes."""
-        npts = self.mesh.nspec * self.mesh.ngll**3
+        npts = self.mesh.nspec * self.mesh.ngll**self.mesh.ndim
         per_point = (9 + 1 + len(self.law.coefficient_names)) * itemsize + 8
         return int(npts * per_point + (3 * self.ncomp + 1) * self.nglob * itemsize)
 

@@ -24,7 +24,7 @@ from ..mesh.timestep import COURANT
 from ..physics.absorbing import AbsorbingBoundary
 from ..physics.coupling import Coupling
 from ..receivers import ReceiverArray
-from ..result import Result
+from ..result import CARTESIAN, Result
 from ..sources import SourceArray
 from . import terms as T
 from .domain import split_domains
@@ -167,7 +167,7 @@ class Simulation:
 
     def estimated_bytes(self) -> int:
         """Memory the run needs on the compute device, bytes (fields, geometry, material, seismograms)."""
-        seis = len(self.receivers) * 3 * self.nt * 8 + 8 * self.nt      # seismograms and times
+        seis = len(self.receivers) * self.solid.ncomp * self.nt * 8 + 8 * self.nt      # seismograms and times
         return sum(d.estimated_bytes(self.dtype.itemsize) for d in self.domains) + seis
 
     def check_memory(self):
@@ -188,7 +188,7 @@ class Simulation:
 
     def state_layout(self) -> dict:
         """The fields of this simulation's State: name -> (ncomp, npoints)."""
-        layout = {k: (3, self.solid.nglob) for k in SOLID}
+        layout = {k: (self.solid.ncomp, self.solid.nglob) for k in SOLID}
         if self.fluid is not None:
             layout.update({k: (1, self.fluid.nglob) for k in FLUID})
         return layout
@@ -241,7 +241,7 @@ class Simulation:
         be = self.backend
         flag = be.new_flag()
         stepper = Stepper(be, self.terms(flag), flag=flag, times=self.times, dt=self.dt)
-        rec = T.PointForcing.interpolation(be, self.receivers.idx, self.receivers.w)
+        rec = T.PointForcing.interpolation(be, self.receivers.idx, self.receivers.w, self.solid.ncomp)
         seismograms = Seismograms(be, rec, RECORD[self.record], self.nt)
         stepper.recorders.append(seismograms)
         run = RunContext(be, self.times, self.dt, seismograms)
@@ -266,8 +266,9 @@ class Simulation:
                 for name, arr, field in (("initial displacement", initial[0], "u"),
                                          ("initial velocity", initial[1], "v")):
                     arr = np.asarray(arr) if not hasattr(arr, "__cuda_array_interface__") else arr
-                    if arr.shape != (3, self.solid.nglob):
-                        raise ValueError(f"{name} must have shape (3, {self.solid.nglob}), got {arr.shape}")
+                    if arr.shape != (self.solid.ncomp, self.solid.nglob):
+                        raise ValueError(f"{name} must have shape ({self.solid.ncomp}, {self.solid.nglob}), "
+                                         f"got {arr.shape}")
                     state.set(field, arr)
         first, ok = state.step, False
         with be.run_context():
@@ -281,13 +282,12 @@ class Simulation:
             finally:
                 for out in outputs:
                     out.finish(run, ok)
-        res = Result(times=self.times[:last + 1].copy(), data=seismograms.data()[:, :, :last + 1],
-                     receivers=self.receivers.receivers, quantity=self.record, sources=self.sources.sources,
-                     origin_time=self.origin_time)
-        res.log = RunLog(wall_time=wall, steps=last - first, nspec=self.mesh.nspec,
-                         backend=be.name, dtype=self.dtype.name, graph_replayed=stepper.replayed)
-        res.state = state if keep_state else None
-        return res
+        log = RunLog(wall_time=wall, steps=last - first, nspec=self.mesh.nspec, backend=be.name,
+                     dtype=self.dtype.name, graph_replayed=stepper.replayed)
+        return Result(times=self.times[:last + 1].copy(), data=seismograms.data()[:, :, :last + 1],
+                      receivers=self.receivers.receivers, quantity=self.record, sources=self.sources.sources,
+                      origin_time=self.origin_time, components=CARTESIAN[:self.solid.ncomp], log=log,
+                      state=state if keep_state else None)
 
     def report(self) -> str:
         return (f"{self.mesh.nspec} elements, order {self.mesh.order}, {self.mesh.nglob} points; "

@@ -13,7 +13,7 @@ The forward step to level n (sem.solver.simulation builds this list):
     NewmarkCorrect(fluid)                              chi_ddot = -M_f^-1 chi_ddot; chi_dot += dt/2 chi_ddot
     InternalForces(solid)                              a += K u
     SolidFluidCoupling(on="solid")                     a += C chi_ddot
-    SourceForcing                                      a -= F s(t_n)
+    PointForcing (the sources)                         a -= F s(t_n)
     AbsorbingSolve                                     a[idx] = B (a[idx] + C_abs v[idx])
     NewmarkCorrect(solid)                              a = -M^-1 a; v += dt/2 a
 """
