@@ -1,4 +1,4 @@
-"""GPU roofline of the time step (issue 6): measured bandwidth, bytes per kernel, ns per element per step.
+"""GPU roofline of the time step: measured bandwidth, bytes per kernel, ns per element per step.
 
     python benchmarks/gpu_roofline.py [--elements 1000000] [--order 4] [--reps 20] [--json out.json]
 

@@ -33,7 +33,7 @@ from sem.operators.numba_operator import NumbaOperator
 from sem.operators.reference import OperatorArrays, internal_forces
 from sem.physics.transverse import TransverselyIsotropic, local_voigt, love_parameters
 
-# SPECFEM3D_GLOBE 7.0, single precision, one core of these machines (DESIGN.md), us/element/step
+# SPECFEM3D_GLOBE 7.0, single precision, one core of the development machine, us/element/step
 SPECFEM_US = {"isotropic": 4.3, "transverse": 6.0}
 
 
@@ -133,7 +133,7 @@ def main():
     print("# B/el: bytes a step must move per element (geometry, coefficients, int32 ibool per element point;")
     print("#       u read, f read + written per global point); %bw: implied / measured bandwidth (one-thread")
     print("#       copy for thr=1, the best copy otherwise); xSPECFEM: SPECFEM3D_GLOBE 7.0 time / ours, for")
-    print("#       float32 on one thread (its single precision, one core of these machines, DESIGN.md:")
+    print("#       float32 on one thread (its single precision, measured on one core of these machines:")
     print("#       isotropic 4300 ns/el, TI 6000 ns/el)")
     header = (f"{'law':<14}{'path':<7}{'dtype':<8}{'thr':>4}{'ns/el':>9}{'Mpt/s':>9}{'B/el':>8}"
               f"{'MB/step':>9}{'GB/s':>7}{'%bw':>6}{'xSPECFEM':>9}{'compile s':>10}")

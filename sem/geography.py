@@ -1,6 +1,6 @@
 """Geographic coordinates on a spherical Earth: positions, local bases, moment tensors, distances.
 
-Conventions (DESIGN.md, "Conventions"):
+Conventions (the same as in docs/conventions.md):
 
 - Earth-centred Cartesian coordinates in metres: x through (lat 0, lon 0), y through (lat 0,
   lon 90E), z through the north pole.

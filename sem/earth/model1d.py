@@ -2,7 +2,7 @@
 
 A 1-D model is a stack of *layers* separated by *discontinuities*. Everything is SI inside:
 radii in metres, velocities in m/s, density in kg/m^3; depths in km appear only in the ``*_km``
-helpers (geographic input, see DESIGN.md).
+helpers (geographic input; see docs/conventions.md).
 
 Layers and discontinuities
 --------------------------

@@ -1,4 +1,4 @@
-"""A whole simulation on the GPU (CUDA kernels) against the CPU reference path (issue 6, check b):
+"""A whole simulation on the GPU (CUDA kernels) against the CPU reference path:
 seismograms agree to 1e-11 (float64) and 1e-4 (float32) relative to their peak.
 Cases: heterogeneous isotropic with Stacey faces; TI and 21-Cij; a solid with a fluid inclusion."""
 

@@ -1,4 +1,4 @@
-"""Every CUDA kernel against the reference path, on fresh random inputs (issue 6, check a).
+"""Every CUDA kernel against the reference path, on fresh random inputs.
 
 Tolerances (max-norm error relative to the largest reference value): float64 1e-12 (rounding of
 sums of ~10^2 terms, ~1e-14, with margin), float32 1e-5 (single rounding, ~1e-7 per operation,
