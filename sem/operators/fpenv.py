@@ -24,6 +24,7 @@ import contextlib
 import platform
 
 import numba
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -108,11 +109,26 @@ def read_mxcsr():
     return get_mxcsr()
 
 
+@numba.njit(parallel=True, cache=True)
+def _touch_worker_threads(out):
+    for i in numba.prange(out.shape[0]):
+        out[i] = i
+
+
+def start_worker_threads():
+    """Start Numba's worker threads now, if they are not running yet. A new thread inherits the
+    floating-point environment of the thread that creates it, so the pool must not be started
+    from inside `flush_denormals`: its workers would keep FTZ/DAZ for good."""
+    _touch_worker_threads(np.zeros(2 * numba.get_num_threads(), dtype=np.int64))
+
+
 @contextlib.contextmanager
 def flush_denormals():
     """FTZ and DAZ on the calling thread for the body of the with-block (numpy, and compiled code
     run on this thread); the old control bits are restored on exit, also on an exception. The
-    worker threads of parallel kernels are not touched: those call begin/end per chunk."""
+    worker threads of parallel kernels are not touched (they are started first, with this thread's
+    old environment): kernels call begin/end per chunk."""
+    start_worker_threads()
     old = _enter()
     try:
         yield

@@ -86,12 +86,13 @@ ST01  XT  -15.0000  -178.0000    10.0    0.0
 ST02  XT  -20.0000  -170.0000     0.0  100.0
 ST03  XT  -27.0000   176.0000   200.0    0.0
 """
-CHUNK_MESH = """
+LIGHT_PREM = """
 [earth]
 model = "prem"
 isotropic = true
 crust = false
-
+"""
+CHUNK_MESH = LIGHT_PREM + """
 [mesh]
 type = "cubed_sphere"
 min_period = 200.0
@@ -126,12 +127,7 @@ def write_event_files(folder):
 
 
 def test_mesh_command_global_prints_report_and_exports(tmp_path):
-    (tmp_path / "globe.toml").write_text("""
-[earth]
-model = "prem"
-isotropic = true
-crust = false
-
+    (tmp_path / "globe.toml").write_text(LIGHT_PREM + """
 [mesh]
 type = "cubed_sphere"
 min_period = 600.0

@@ -128,3 +128,35 @@ def test_no_op_off_x86_is_callable():
     assert np.all(out == 1)
     with flush_denormals():
         pass
+
+
+@needs_x86
+def test_worker_threads_started_inside_the_context_do_not_inherit_ftz():
+    """A thread inherits the floating-point environment of its creator: if the first parallel kernel
+    of a process ran inside flush_denormals, Numba's workers would keep FTZ/DAZ for good. Checked
+    in a fresh interpreter, where the pool is not running yet."""
+    import subprocess
+    import sys
+    code = """
+import numba, numpy as np
+from sem.operators.fpenv import flush_denormals
+
+@numba.njit(parallel=True)
+def products(a, b, out):
+    for i in numba.prange(out.shape[0]):
+        out[i] = a[i] * b[i]
+
+n = 4 * numba.get_num_threads()
+a, b = np.full(n, 1e-38, np.float32), np.full(n, 0.01, np.float32)
+out = np.zeros(n, np.float32)
+with flush_denormals():
+    pass
+with flush_denormals():
+    products(a, b, out)            # the first parallel kernel of this process
+products(a, b, out)
+print(int(np.count_nonzero(out == 0)))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "NUMBA_NUM_THREADS": "2"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "0"
