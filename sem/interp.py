@@ -3,7 +3,8 @@
 A point is located by Newton iteration on the element mapping x(xi) = sum l_i l_j l_k X_ijk in
 reference coordinates, over a few candidate elements (those whose centres are nearest), and
 kept in the element where it lies inside [-1, 1]^3 (to a small tolerance). Points are never
-snapped to a GLL point.
+snapped to a GLL point. A point on a face, edge or corner shared by several elements lies in each
+of them (`containing_elements`); the Lagrange basis is continuous there, its gradient is not.
 """
 
 from __future__ import annotations
@@ -72,6 +73,23 @@ def locate(mesh, points, ncandidates: int = 8, what: str = "point"):
         raise ValueError(f"{what} {p} at {points[p].tolist()} m lies outside the mesh")
     pick = np.arange(m) * k + best
     return cand.ravel()[pick].astype(np.int64), np.clip(xi[pick], -1.0, 1.0)
+
+
+def containing_elements(mesh, point, ncandidates: int = 27):
+    """Every element that contains `point` (3,) m, within INSIDE_TOL in reference coordinates:
+    one inside an element; two on a shared face, four or more on an edge or a corner. Returns
+    (elements (k,) int64, xi (k, 3) clipped to [-1, 1]), in order of increasing element number."""
+    tree, _ = mesh._element_tree
+    k = min(ncandidates, mesh.nspec)
+    _, cand = tree.query(np.asarray(point, dtype=float)[None], k=k)
+    cand = np.asarray(cand).ravel()
+    xi, resid = _newton(mesh, cand, np.repeat(np.asarray(point, dtype=float)[None], len(cand), axis=0))
+    size = np.cbrt(mesh.quadrature_weights[cand].sum(axis=(1, 2, 3)))
+    good = (np.abs(xi).max(axis=1) - 1.0 <= INSIDE_TOL) & (resid <= 1e-8 * size)
+    if not good.any():
+        raise ValueError(f"point {np.asarray(point).tolist()} m lies outside the mesh")
+    order = np.argsort(cand[good])
+    return cand[good][order].astype(np.int64), np.clip(xi[good][order], -1.0, 1.0)
 
 
 def interpolation_weights(mesh, elements, xi):

@@ -103,10 +103,21 @@ class MomentTensorSource:
                 f"stf={self.stf!r})")
 
 
+def _shared_weights(source, mesh):
+    """The weights of a source that uses the gradient of the basis (a moment tensor): where the point
+    lies on a face, edge or corner shared by several elements the gradient jumps, so the source is
+    the mean of its weights in every element that holds the point (inside one element: that one)."""
+    elements, xi = interp.containing_elements(mesh, source.position)
+    parts = [source.weights(mesh, e, x) for e, x in zip(elements, xi)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts], axis=1) / len(parts)
+
+
 class SourceArray:
     """All sources of a simulation as one sparse injection: f(t) = sum_s stf_s(t) * F_s.
 
-    idx (nnz,) global indices, w (3, nnz) weights, owner (nnz,) source index.
+    idx (nnz,) global indices, w (3, nnz) weights, owner (nnz,) source index. A force uses the
+    (continuous) basis in the element that holds it; a moment tensor on a face, edge or corner shared
+    by several elements is the mean over those elements (its basis gradient jumps there).
     """
 
     def __init__(self, mesh, sources):
@@ -118,7 +129,8 @@ class SourceArray:
             return
         pos = np.array([s.position for s in self.sources])
         elements, xi = interp.locate(mesh, pos, what="source")
-        parts = [s.weights(mesh, elements[i], xi[i]) for i, s in enumerate(self.sources)]
+        parts = [s.weights(mesh, elements[i], xi[i]) if isinstance(s, ForceSource) else _shared_weights(s, mesh)
+                 for i, s in enumerate(self.sources)]
         self.elements, self.xi = elements, xi
         self.idx = np.concatenate([p[0] for p in parts])
         self.w = np.concatenate([p[1] for p in parts], axis=1)

@@ -152,14 +152,19 @@ class Simulation:
         return [d for d in (self.solid, self.fluid) if d is not None]
 
     def _refuse_in_fluid(self, items, what):
+        """Refuse points inside the fluid. A point on a solid-fluid face belongs to the solid (it is
+        located in the solid's mesh, whose elements hold it): only points no solid element holds
+        are in the fluid."""
         from ..interp import locate
         if not items:
             return
         elements, _ = locate(self.mesh, np.array([p.position for p in items]), what=what)
-        inside = np.flatnonzero(np.isin(elements, self.model.fluid_elements))
-        if inside.size:
-            raise ValueError(f"{what} {inside[0]} at {items[inside[0]].position.tolist()} m lies in the fluid; "
-                             f"{what}s in fluid regions are not supported yet")
+        for i in np.flatnonzero(np.isin(elements, self.model.fluid_elements)):
+            try:
+                locate(self.solid.mesh, items[i].position[None], what=what)
+            except ValueError:
+                raise ValueError(f"{what} {i} at {items[i].position.tolist()} m lies in the fluid; "
+                                 f"{what}s in fluid regions are not supported yet") from None
 
     def courant_dt(self, courant: float = COURANT) -> float:
         """The Courant time step of the mesh and model (s): the smallest over the domains."""

@@ -54,16 +54,23 @@ def test_force_source_against_aki_richards_4_23():
     assert np.all(err < 0.01)
 
 
-@pytest.mark.parametrize("deform", [None, warp], ids=["straight", "curved"])
-def test_moment_tensor_against_aki_richards_4_29(deform):
+CORNER = np.array([1000.0, 1000.0, 1000.0])          # a corner shared by 8 elements
+
+
+@pytest.mark.parametrize("deform, at", [(None, SRC), (warp, SRC), (None, CORNER)],
+                         ids=["straight", "curved", "on a corner"])
+def test_moment_tensor_against_aki_richards_4_29(deform, at):
+    """Off-grid: 1 % (measured 0.02-0.31 %). On a corner the source is the mean over the 8 elements that
+    share it (the basis gradient jumps there): measured 0.04-1.1 % per receiver, against 0.1-2.1 %
+    when it is nudged 1 cm into one of the elements (the worst side), so the tolerance there is 1.5 %."""
     tensor = np.array([1.0, -0.6, 0.3, 0.8, -0.4, 0.5]) * 1e13
     moment_function = sem.stf.Gaussian(half_duration=0.16, time_shift=0.3)
-    src = sem.MomentTensorSource(SRC, tensor, moment_function)
+    src = sem.MomentTensorSource(at, tensor, moment_function)
     res = run(src, deform)
-    ref = moment_tensor_displacement(RECS, SRC, tensor, moment_function, res.times, VP, VS, RHO)
+    ref = moment_tensor_displacement(RECS, at, tensor, moment_function, res.times, VP, VS, RHO)
     err = relative_l2(res.data.reshape(len(RECS), -1), ref.reshape(len(RECS), -1))
-    print(f"moment tensor ({'curved' if deform else 'straight'} mesh), relative L2 per receiver:", err)
-    assert np.all(err < 0.01)
+    print(f"moment tensor ({'curved' if deform else 'straight'} mesh, at {at.tolist()}), relative L2 per receiver:", err)
+    assert np.all(err < (0.015 if at is CORNER else 0.01))
 
 
 def test_seismogram_error_falls_algebraically_with_element_size():
