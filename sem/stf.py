@@ -2,9 +2,10 @@
 
 A moment tensor (N m) or a force (N) multiplies its time function. For moment tensors the time
 function is the normalised moment function, which rises from 0 to 1 (GCMT convention, so the
-moment-rate is its derivative). Each function knows `start_time`, the earliest time (s) at which
-it differs from zero by more than ~1e-6 of its peak: the simulation starts there if that is
-before the origin time 0.
+moment-rate is its derivative). Each function knows `start_time`, the time (s) from which it is
+simulated: before it the function is below 2e-5 of its peak (Ricker: 1.8e-5; Gaussian moment
+function: 2.1e-6, its rate 2.5e-5 of the peak rate; smoothed Heaviside and samples: 0). The
+simulation starts there if that is before the origin time 0.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class SourceTimeFunction:
 class Ricker(SourceTimeFunction):
     """Ricker wavelet (second derivative of a Gaussian, peak 1 at t = delay).
 
-    f0 : dominant (peak) frequency, Hz; delay : s, default 1.2 / f0 (the wavelet is ~1e-6 at t=0).
+    f0 : dominant (peak) frequency, Hz; delay : s, default 1.2 / f0 (the wavelet is 1.8e-5 of its peak at t=0).
     """
 
     def __init__(self, f0: float, delay: float | None = None):

@@ -1,7 +1,8 @@
 """Clayton-Engquist / Stacey first-order absorbing boundaries.
 
-On an absorbing face the traction is t = -Z v, with the impedance Z = sqrt(rho Gamma(n)), where
-Gamma_ik = c_ijkl n_j n_l / rho is the Christoffel matrix for the outward normal n. For an
+On an absorbing face the traction is t = -Z v, with the impedance Z = rho sqrt(Gamma(n)) (the
+symmetric square root; = sqrt(rho^2 Gamma)), where Gamma_ik = c_ijkl n_j n_l / rho is the Christoffel
+matrix for the outward normal n. For an
 isotropic medium Z = rho (vp n n^T + vs (I - n n^T)), the classical Stacey (1988) condition; the
 same formula gives the exact normal-incidence impedance of any anisotropic law.
 Assembled with the face quadrature, every boundary node gets a symmetric 3x3 damping matrix C,
