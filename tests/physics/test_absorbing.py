@@ -6,8 +6,9 @@ run is made three times, differing only below z = 0: (1) an absorbing bottom fac
 (no reflection within the window; the reference). Sides are absorbing and the top is free in all
 three, so u - u_ref is the wave reflected at z = 0 alone. The reflected energy of the absorbing
 face relative to the free face, at a receiver between source and face, measures the reflection
-coefficient (squared): the issue asks < 5%; the first-order Clayton-Engquist condition reflects
-nothing at normal incidence for plane waves, ~1% for this spherical wave.
+coefficient (squared): measured 1.14 % (amplitude 0.107); the tolerance is 2 % (a P impedance off
+by more than about 25 % fails it). The first-order Clayton-Engquist condition reflects nothing at
+normal incidence for plane waves, ~1 % for this spherical wave.
 """
 
 import numpy as np
@@ -29,7 +30,7 @@ def run(bottom_depth, bottom):
                           progress=False).run()
 
 
-def test_normal_incidence_reflection_below_5_percent():
+def test_normal_incidence_reflection_below_2_percent():
     ref = run(1500.0, "free")                      # bottom 1.5 km further down: no reflection in time
     stacey = run(0.0, "absorbing")
     free = run(0.0, "free")
@@ -39,4 +40,4 @@ def test_normal_incidence_reflection_below_5_percent():
     ratio = e_stacey / e_free
     print(f"reflected energy, absorbing / free face: {ratio:.4f} (amplitude ratio {np.sqrt(ratio):.3f})")
     assert e_free > 0.05 * np.sum(ref.data**2)     # the free face really reflects in this window
-    assert ratio < 0.05
+    assert ratio < 0.02
