@@ -189,25 +189,24 @@ class NumpyBackend:
         seis[step] = (field[:, idx] * w[None]).sum(-1)
 
     def coupling_data(self, coupling):
-        """What `couple_solid` / `couple_fluid` need of a sem.physics.coupling.Coupling, on the device."""
+        """What `couple_solid` / `couple_fluid` need of a sem.physics.coupling.Coupling, on the device
+        (here the sparse matrices C and C^T)."""
         c = coupling.matrix.astype(self.dtype)
-        return {+1: (c, c.T.tocsr()), -1: None}
+        return c, c.T.tocsr()
 
     def couple_solid(self, r_solid, x_fluid, data, sign=1):
         """r_solid += sign C x_fluid."""
-        c, _ = data[+1]
         if sign > 0:
-            r_solid.reshape(-1)[...] += c @ x_fluid.reshape(-1)
+            r_solid.reshape(-1)[...] += data[0] @ x_fluid.reshape(-1)
         else:
-            r_solid.reshape(-1)[...] -= c @ x_fluid.reshape(-1)
+            r_solid.reshape(-1)[...] -= data[0] @ x_fluid.reshape(-1)
 
     def couple_fluid(self, r_fluid, x_solid, data, sign=-1):
         """r_fluid += sign C^T x_solid."""
-        _, ct = data[+1]
         if sign < 0:
-            r_fluid.reshape(-1)[...] -= ct @ x_solid.reshape(-1)
+            r_fluid.reshape(-1)[...] -= data[1] @ x_solid.reshape(-1)
         else:
-            r_fluid.reshape(-1)[...] += ct @ x_solid.reshape(-1)
+            r_fluid.reshape(-1)[...] += data[1] @ x_solid.reshape(-1)
 
 
 #: the common interface (the reference path is the base class)
@@ -266,11 +265,6 @@ class CupyBackend(NumpyBackend):
 
     def host(self):
         return NumbaBackend(np.float64)
-
-    def asarray(self, a, dtype=None):                    # pragma: no cover - GPU only
-        if dtype is None and np.issubdtype(np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype, np.floating):
-            dtype = self.dtype
-        return self.xp.ascontiguousarray(self.xp.asarray(a, dtype=dtype))
 
     def available_bytes(self):                          # pragma: no cover - GPU only
         return int(self.xp.cuda.Device().mem_info[0])
@@ -342,6 +336,7 @@ class CupyBackend(NumpyBackend):
         cuda_passes.record(seis, field, idx, w, step)
 
     def coupling_data(self, coupling):                  # pragma: no cover - GPU only
+        """The interface points and their weights, with both signs (the kernels add C x, subtract C^T x)."""
         xp = self.xp
         points = xp.asarray(coupling.solid_idx), xp.asarray(coupling.fluid_idx)
         nw = xp.asarray(coupling.nw, dtype=self.dtype)

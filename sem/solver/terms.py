@@ -147,49 +147,68 @@ class PointForcing(Term):
     linear = True
     name = "point forcing"
 
-    def __init__(self, backend, idx, w, owner, ngroups: int, table=None, residual: str = "a"):
+    def __init__(self, backend, idx, w, owner, ngroups: int, table=None, residual: str = "a", ncomp=None):
+        """idx (nnz,), w (ncomp, nnz), owner (nnz,) on the host (or None for `interpolation`)."""
         self.backend = backend
         self.ngroups = int(ngroups)
-        self.ncomp = int(np.shape(w)[0])
-        self._host = (np.asarray(idx, np.int64), np.asarray(w, np.float64), np.asarray(owner, np.int64))
-        self.idx = backend.asarray(self._host[0], dtype=np.int64)
-        self.w = backend.asarray(self._host[1])
-        self.owner = backend.asarray(self._host[2], dtype=np.int64)
+        self.ncomp = int(np.shape(w)[0]) if ncomp is None else int(ncomp)
+        self._host = None if idx is None else (np.asarray(idx, np.int64), np.asarray(w, np.float64),
+                                               np.asarray(owner, np.int64))
+        self._device = None
         self.table = None if table is None else backend.asarray(table)
         self.residual = residual
-        self.interp = None               # (idx (nrec, npts), h (nrec, npts)) for receivers
+        self.interp = None               # (idx (nrec, npts), h (nrec, npts)) on the device, for receivers
+        self._interp_host = None
 
     @classmethod
     def interpolation(cls, backend, idx, h, ncomp: int = 3):
-        """Receivers (or adjoint sources) at points given by their interpolation: idx, h (nrec, npts)."""
+        """Receivers (or adjoint sources) at points given by their interpolation: idx, h (nrec, npts).
+        Recording uses these arrays directly; the flat form (ncomp times larger) is made only when
+        the forward map or the generic transpose is asked for."""
         idx, h = np.asarray(idx, np.int64), np.asarray(h, np.float64)
-        nrec, npts = idx.shape
-        flat_idx = np.repeat(idx[:, None, :], ncomp, axis=1).ravel()                    # (rec, c, p)
-        w = np.zeros((ncomp, nrec, ncomp, npts))
-        for c in range(ncomp):
-            w[c, :, c, :] = h
-        owner = np.repeat(np.arange(nrec * ncomp), npts)
-        out = cls(backend, flat_idx, w.reshape(ncomp, -1), owner, nrec * ncomp)
+        out = cls(backend, None, None, None, idx.shape[0] * ncomp, ncomp=ncomp)
+        out._interp_host = (idx, h)
         out.interp = (backend.asarray(idx, dtype=np.int64), backend.asarray(h))
         return out
 
+    def flat_host(self):
+        """(idx (nnz,), w (ncomp, nnz), owner (nnz,)) on the host: the map in its general form."""
+        if self._host is None:
+            idx, h = self._interp_host
+            nrec, npts, nc = idx.shape[0], idx.shape[1], self.ncomp
+            w = np.zeros((nc, nrec, nc, npts))
+            for c in range(nc):
+                w[c, :, c, :] = h
+            self._host = (np.repeat(idx[:, None, :], nc, axis=1).ravel(),        # entries ordered (rec, c, p)
+                          w.reshape(nc, -1), np.repeat(np.arange(nrec * nc), npts))
+        return self._host
+
+    def _flat(self):
+        """The general form on the device, made on first use."""
+        if self._device is None:
+            idx, w, owner = self.flat_host()
+            be = self.backend
+            self._device = (be.asarray(idx, dtype=np.int64), be.asarray(w), be.asarray(owner, dtype=np.int64))
+        return self._device
+
     def apply(self, state):
         if self.ngroups:
-            self.backend.inject(state[self.residual], self.idx, self.w, self.owner, self.table, state.counter)
+            idx, w, owner = self._flat()
+            self.backend.inject(state[self.residual], idx, w, owner, self.table, state.counter)
 
     def forward(self, s, out):
-        xp = self.backend.xp
-        vals = self.w * xp.asarray(s)[self.owner][None, :]
+        idx, w, owner = self._flat()
+        vals = w * self.backend.xp.asarray(s)[owner][None, :]
         for c in range(out.shape[0]):
-            self.backend.scatter_add(out[c], self.idx, vals[c])
+            self.backend.scatter_add(out[c], idx, vals[c])
 
     def transpose(self, field, out):
         if self.interp is not None:                                    # receivers: interpolation
             idx, h = self.interp
             out += (field[:, idx] * h[None]).sum(-1).T.reshape(-1)
             return
-        vals = (field[:, self.idx] * self.w).sum(0)
-        self.backend.scatter_add(out, self.owner, vals)
+        idx, w, owner = self._flat()
+        self.backend.scatter_add(out, owner, (field[:, idx] * w).sum(0))
 
     def record(self, seis, field, step):
         """seis[step] = F^T field as (ncomp, nrec), for receivers (the recording pass)."""

@@ -156,7 +156,7 @@ def test_point_forcing_receivers_record_is_the_transpose(backend):
     fast = np.zeros(3 * len(recs))
     term.transpose(y, fast)
     generic = np.zeros(3 * len(recs))
-    T.PointForcing(be, *term._host, term.ngroups).transpose(y, generic)
+    T.PointForcing(be, *term.flat_host(), term.ngroups).transpose(y, generic)
     np.testing.assert_allclose(fast, generic, rtol=1e-13, atol=0)
     seis = np.zeros((4, 3, len(recs)))
     term.record(seis, y, 2)
