@@ -62,6 +62,40 @@ class Domain:
         return 2.0 / np.sqrt(lam * (1 + 10 * tol))
 
 
+def coupled_stability_limit(solid, fluid, coupling, backend, tol: float = 1e-4) -> float:
+    """Largest stable dt (s) of the coupled solid-fluid step, 2 / sqrt(lambda_max(A)).
+
+    One step of sem's scheme is the central-difference (Newmark, beta = 0) step of y'' = -A y for
+    y = (u, chi): the fluid's chi_ddot = M_f^-1 (-K_f chi - C^T u) uses the predicted u, and the solid's
+    u_ddot = M_s^-1 (-K_s u + C chi_ddot) the new chi_ddot, so A y = -(u_ddot, chi_ddot). The system
+    conserves energy, so A's eigenvalues are real and >= 0 and the step is stable for
+    dt^2 lambda_max(A) < 4. A is not symmetric: lambda_max by Arnoldi (scipy eigs), in float64 on the
+    CPU twin of `backend`. coupling: sem.physics.coupling.Coupling of the two domains' meshes.
+    """
+    from scipy.sparse.linalg import LinearOperator, eigs
+    host = backend.host()
+    op_s, op_f = solid.operator(host), fluid.operator(host)
+    minv_s, minv_f = 1.0 / solid.mass(), 1.0 / fluid.mass()
+    c = coupling.matrix.tocsr()
+    ct = c.T.tocsr()
+    ns = solid.ncomp * solid.nglob
+
+    def matvec(x):
+        x = np.real(np.asarray(x)).astype(np.float64)
+        u = np.ascontiguousarray(x[:ns].reshape(solid.ncomp, -1))
+        chi = np.ascontiguousarray(x[ns:].reshape(1, -1))
+        chi_dd = minv_f * (-op_f.internal_forces(chi)[0] - ct @ u.reshape(-1))
+        u_dd = minv_s * (-op_s.internal_forces(u) + (c @ chi_dd).reshape(solid.ncomp, -1))
+        return -np.concatenate([u_dd.ravel(), chi_dd])
+
+    n = ns + fluid.nglob
+    lam = eigs(LinearOperator((n, n), matvec=matvec, dtype=np.float64), k=1, which="LM", tol=tol,
+               v0=np.random.default_rng(0).standard_normal(n), return_eigenvectors=False)[0]
+    if abs(lam.imag) > 1e-6 * abs(lam.real) or lam.real <= 0:
+        raise RuntimeError(f"the coupled step operator has the eigenvalue {lam}: not a real positive one")
+    return 2.0 / np.sqrt(lam.real * (1 + 10 * tol))
+
+
 def split_domains(mesh, model):
     """(solid Domain, fluid Domain or None) for a model; the solid uses the full mesh when there is no fluid."""
     if not model.has_fluid:

@@ -27,7 +27,7 @@ from ..receivers import ReceiverArray
 from ..result import CARTESIAN, Result
 from ..sources import SourceArray
 from . import terms as T
-from .domain import split_domains
+from .domain import coupled_stability_limit, split_domains
 from .outputs import Callback, Progress, Seismograms, read_checkpoint
 from .state import State
 from .stepper import InstabilityError, Stepper
@@ -182,9 +182,13 @@ class Simulation:
             raise MemoryError(f"this simulation needs about {need / 2**30:.2f} GiB but only "
                               f"{avail / 2**30:.2f} GiB is available on the {self.backend.name} device")
 
-    def stability_limit(self, tol: float = 1e-4) -> float:
-        """Largest stable dt (s): the smallest of the domains' limits 2 / sqrt(lambda_max(M^-1 K)),
-        each by Lanczos in float64. (The solid-fluid coupling is left out of this estimate.)"""
+    def stability_limit(self, tol: float = 1e-4, coupled: bool = True) -> float:
+        """Largest stable dt (s), in float64. Without a fluid: 2 / sqrt(lambda_max(M^-1 K)) by Lanczos.
+        With one and `coupled`: the limit of the whole coupled step (sem.solver.domain.
+        coupled_stability_limit); `coupled=False` gives the smallest of the separate domains' limits."""
+        if self.fluid is not None and coupled:
+            return coupled_stability_limit(self.solid, self.fluid, Coupling(self.solid.mesh, self.fluid.mesh),
+                                           self.backend, tol)
         return min(d.stability_limit(self.backend, tol) for d in self.domains)
 
     def mass(self) -> np.ndarray:

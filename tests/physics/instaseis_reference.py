@@ -14,7 +14,9 @@ cache directory `$SEM_TEST_CACHE` (default `~/.cache/sem-tests`), keeps the sdis
 `tests/data/100s_db_fwd/` (8.3 MB) to `instaseis-1.5.0/100s_db_fwd/`; later calls reuse it (a
 `.lock` file there makes parallel workers fetch once). Any failure (no network, no pip, a broken
 archive) becomes `pytest.skip` with the reason. Reading the database needs the `instaseis` package
-(`pip install instaseis==1.5.0`, in the `test` extra); without it the tests skip.
+(`pip install instaseis==1.5.0`, in the `test` extra); without it the tests skip. With the environment
+variable `SEM_REQUIRE_REFERENCE=1` (set by `.ci/run`: CI reaches PyPI) each of these is a failure instead,
+so that the comparison with the independent solver cannot silently drop out of CI.
 
 Use
 ---
@@ -243,17 +245,24 @@ def _exclusive(root: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _unavailable(reason: str):
+    """Skip with `reason`, or fail where the reference is required (`SEM_REQUIRE_REFERENCE=1`)."""
+    if os.environ.get("SEM_REQUIRE_REFERENCE") == "1":
+        pytest.fail(f"{reason} (SEM_REQUIRE_REFERENCE=1: the reference is required here)", pytrace=False)
+    pytest.skip(reason)
+
+
 def database_path() -> Path:
     """Path of the extracted `100s_db_fwd` folder, fetched into the cache on first use.
 
-    Calls `pytest.skip` (with the reason) when it cannot be had.
+    Calls `_unavailable` (skip, or fail where required) with the reason when it cannot be had.
     """
     root = cache_dir() / f"instaseis-{INSTASEIS_VERSION}"
     target = root / DATABASE_NAME
     if all((target / p).is_file() for p in _REQUIRED):
         return target
     if str(root) in _FAILED:                     # tried in this process already: do not retry per test
-        pytest.skip(_FAILED[str(root)])
+        _unavailable(_FAILED[str(root)])
     try:
         with _exclusive(root):
             if all((target / p).is_file() for p in _REQUIRED):       # another worker fetched it meanwhile
@@ -262,7 +271,7 @@ def database_path() -> Path:
     except Exception as exc:    # noqa: BLE001 -- any failure to fetch means: skip, saying why
         _FAILED[str(root)] = (f"AxiSEM reference database {DATABASE_NAME} from the instaseis {INSTASEIS_VERSION} "
                               f"sdist is not available (cache {root}): {type(exc).__name__}: {exc}")
-        pytest.skip(_FAILED[str(root)])
+        _unavailable(_FAILED[str(root)])
 
 
 _FAILED: dict[str, str] = {}
@@ -279,7 +288,7 @@ def open_database():
     try:
         import instaseis  # noqa: F401
     except ImportError as exc:
-        pytest.skip(f"instaseis=={INSTASEIS_VERSION} (the `test` extra) is needed to read the AxiSEM reference "
+        _unavailable(f"instaseis=={INSTASEIS_VERSION} (the `test` extra) is needed to read the AxiSEM reference "
                     f"database: {type(exc).__name__}: {exc}")
     return _open(str(database_path()))
 
