@@ -131,13 +131,26 @@ def test_download_uses_pip_download_of_the_sdist(tmp_path, monkeypatch):
     assert ir.database_path() == path and len(calls) == 1          # the cache is reused: no second download
 
 
-def test_no_download_means_a_clean_skip(tmp_path, monkeypatch):
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """pip cannot download anything; an empty cache."""
     def fail(cmd, **kwargs):
         return type("P", (), dict(returncode=1, stdout="", stderr="ERROR: No matching distribution (offline)"))()
 
     monkeypatch.setattr(ir.subprocess, "run", fail)
     monkeypatch.setenv("SEM_TEST_CACHE", str(tmp_path))
+    return monkeypatch
+
+
+def test_no_download_means_a_clean_skip(offline):
+    offline.delenv("SEM_REQUIRE_REFERENCE", raising=False)
     with pytest.raises(pytest.skip.Exception, match="not available.*offline"):
+        ir.database_path()
+
+
+def test_no_download_fails_where_the_reference_is_required(offline):
+    offline.setenv("SEM_REQUIRE_REFERENCE", "1")
+    with pytest.raises(pytest.fail.Exception, match="not available.*required here"):
         ir.database_path()
 
 
