@@ -18,6 +18,7 @@ class Domain:
         self.kind, self.mesh, self.law = kind, mesh, law
         self.ncomp = law.ncomp
         self._ops = {}
+        self._vmax = None
 
     @property
     def nglob(self) -> int:
@@ -29,8 +30,9 @@ class Domain:
 
     def courant_dt(self, courant: float = COURANT) -> float:
         """The Courant time step of this domain (s), by the one rule of sem.mesh.timestep."""
-        vmax = self.law.max_velocity().reshape(self.mesh.nspec, -1).max(axis=1)
-        return courant_dt(self.mesh.min_gll_spacing(), vmax, courant)[0]
+        if self._vmax is None:         # (nspec,) m/s, once: a Christoffel search for anisotropic laws
+            self._vmax = self.law.max_velocity().reshape(self.mesh.nspec, -1).max(axis=1)
+        return courant_dt(self.mesh.min_gll_spacing(), self._vmax, courant)[0]
 
     def operator(self, backend):
         """The stiffness operator of this domain on `backend` (a sem.backend.Backend), cached."""
