@@ -17,6 +17,23 @@ def relative_l2(a, b):
     return np.linalg.norm(a - b, axis=-1) / np.linalg.norm(b, axis=-1)
 
 
+def coupled_energy(sim):
+    """The solid and fluid energies of a coupled run's fields, for use in a callback:
+    returns f(fields) -> (1/2 v.M_s v + 1/2 u.K_s u, 1/2 chi_ddot.M_f chi_ddot + 1/2 chi_dot.K_f chi_dot)
+    (J; the fluid's in the potential's units), from the reference operators of `sim`'s domains."""
+    from sem.operators.reference import ReferenceOperator
+
+    k_s = ReferenceOperator.build(sim.solid.mesh, sim.solid.law)
+    k_f = ReferenceOperator.build(sim.fluid.mesh, sim.fluid.law)
+    m_s, m_f = sim.solid.mass(), sim.fluid.mass()
+
+    def energy(fields):
+        u, v, b, psi = (np.asarray(fields[k]) for k in ("u", "v", "chi_ddot", "chi_dot"))
+        return (0.5 * np.sum(m_s * v * v) + 0.5 * np.sum(u * k_s.internal_forces(u)),
+                0.5 * np.sum(m_f * b * b) + 0.5 * np.sum(psi * k_f.internal_forces(psi)))
+    return energy
+
+
 # ---- random, valid materials on a curved mesh (operator tests of every backend) ---------------
 
 def curved_box(order, elements=(2, 3, 2)):

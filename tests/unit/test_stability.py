@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import sem
-from helpers import wavy
+from helpers import coupled_energy, wavy
 from sem.mesh.timestep import COURANT
 
 
@@ -67,9 +67,10 @@ def test_solid_fluid_coupling_lowers_the_limit_and_the_coupled_limit_is_sharp():
     alone: the coupling lowers the limit by 5.1 %), so a dt between the two, which the uncoupled
     estimate accepted, is now refused. The Courant rule's dt (0.680 s) stays 2.06x below it.
     Sharpness: from a smooth initial displacement, 300 steps at 0.98 of the coupled limit stay bounded
-    (energy within 1 % of the initial: measured 0.1 %; an unstable mode would grow by ~1.6 per step,
-    1e60 over the run) and at 1.03 of it the energy grows (measured ~1e40 x; threshold 1e3)."""
-    from sem.operators.reference import ReferenceOperator
+    (the coupled energy of helpers.coupled_energy, sampled every 25 steps, varies by 1.5 %, bound 3 %:
+    this energy is not the scheme's conserved one and oscillates at O((omega dt)^2) near the limit;
+    drift between the two halves 0.2 %, bound 1 %) and at 1.03 of it the energy grows (measured
+    4.5e115 x; threshold 1e3)."""
     earth = sem.earth.PREM(crust=False, isotropic=True)
     mesh = sem.mesh.cubed_sphere(earth, min_period=400.0)
     model = sem.Model.from_earth(mesh, earth)
@@ -83,16 +84,12 @@ def test_solid_fluid_coupling_lowers_the_limit_and_the_coupled_limit_is_sharp():
     with pytest.raises(ValueError, match="above the stability limit"):
         sem.Simulation(mesh, model, duration=1000.0, dt=0.5 * (coupled + separate), progress=False)
 
-    k_s = ReferenceOperator.build(sim.solid.mesh, sim.solid.law)
-    k_f = ReferenceOperator.build(sim.fluid.mesh, sim.fluid.law)
-    m_s, m_f = sim.solid.mass(), sim.fluid.mass()
     g = sim.solid.mesh.global_coords
     u0 = np.stack([np.exp(-np.sum((g - [0.0, 0.0, 5.0e6]) ** 2, axis=1) / 1.5e6**2)] * 3) * 1e-3
+    parts = coupled_energy(sim)
 
     def energy(f):
-        u, v, b, psi = (np.asarray(f[k]) for k in ("u", "v", "chi_ddot", "chi_dot"))
-        return (0.5 * np.sum(m_s * v * v) + 0.5 * np.sum(u * k_s.internal_forces(u))
-                + 0.5 * np.sum(m_f * b * b) + 0.5 * np.sum(psi * k_f.internal_forces(psi)))
+        return sum(parts(f))
 
     runs = {}
     for factor in (0.98, 1.03):
