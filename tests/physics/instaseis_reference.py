@@ -52,7 +52,7 @@ element spans 0-220 km, with axis points at depths 0, 37.99, 110, 182.01 and 220
 was simulated at the surface. `database_info()['solver_source_depth_km']` reads that point from the
 database's mesh, and `sem_source` uses it. It matters: with Mrt and Mrp non-zero, sem's seismograms
 for a 12-km source differ from the database's by 5-93 % (low-passed at 150 s, 20-160 degrees), for
-a 0-km source by 0.0-1.1 % (tests/physics/test_global_axisem.py, measured 2026-11-23).
+a 0-km source by 0.0-1.1 % (tests/physics/test_global_axisem.py, 100-s mesh, measured 2026-11-23).
 
 The source time function and the time reference (exactly)
 ----------------------------------------------------------
