@@ -36,16 +36,35 @@ def _fluid_elements(vs):
     return np.flatnonzero(fluid)
 
 
+def _quality_factors(mesh, qmu, qkappa, solid_elements):
+    """(qmu, qkappa) at the GLL points of the solid elements, or None where neither is given; one
+    given alone leaves the other infinite (no loss). Q must be positive (inf: none) everywhere."""
+    if qmu is None and qkappa is None:
+        return None
+    out = []
+    for name, q in (("qmu", qmu), ("qkappa", qkappa)):
+        arr = _on_gll(mesh, name, np.inf if q is None else q)[solid_elements]
+        if np.any(np.isnan(arr)) or np.any(arr <= 0):
+            bad = np.argwhere(np.isnan(arr) | (arr <= 0))[0]
+            raise ValueError(f"{name} must be positive everywhere (inf: no attenuation); got {float(arr[tuple(bad)]):g} "
+                             f"at solid element {int(bad[0])}, point {bad[1:].tolist()}")
+        out.append(arr)
+    return tuple(out)
+
+
 class Model:
     """Material on a mesh. Build with `Model.isotropic`, `Model.transversely_isotropic` or
     `Model.anisotropic`.
 
     `model.law` is the law of the solid elements and `model.solid_elements` their indices (all
     elements unless there is fluid); `model.fluid_law` (an Acoustic law) and `model.fluid_elements`
-    describe the fluid elements (vs = 0), or are None / empty.
+    describe the fluid elements (vs = 0), or are None / empty. `model.q` is (qmu, qkappa) at the
+    GLL points of the solid elements (shape of the law's parameters; inf: no loss), or None for an
+    elastic model; the velocities are then phase velocities at the attenuation's reference
+    frequency. The fluid stays elastic.
     """
 
-    def __init__(self, mesh, law, solid_elements=None, fluid_law=None, fluid_elements=None):
+    def __init__(self, mesh, law, solid_elements=None, fluid_law=None, fluid_elements=None, q=None):
         self.mesh = mesh
         self.solid_elements = np.arange(mesh.nspec) if solid_elements is None else np.asarray(solid_elements)
         self.fluid_elements = np.zeros(0, dtype=np.int64) if fluid_elements is None else np.asarray(fluid_elements)
@@ -57,6 +76,16 @@ class Model:
             raise ValueError("solid and fluid elements must together be every element of the mesh once")
         self.law = law
         self.fluid_law = fluid_law
+        if q is not None:
+            q = tuple(np.asarray(a, dtype=np.float64) for a in q)
+            if len(q) != 2 or any(a.shape != law.shape for a in q):
+                raise ValueError(f"q must be (qmu, qkappa), each of shape {law.shape}")
+        self.q = q
+
+    @property
+    def has_q(self) -> bool:
+        """Whether the model carries quality factors (an attenuating run needs them)."""
+        return self.q is not None
 
     @property
     def has_fluid(self) -> bool:
@@ -80,22 +109,27 @@ class Model:
         return out
 
     @classmethod
-    def _with_fluid(cls, mesh, vals, solid_law):
+    def _with_fluid(cls, mesh, vals, solid_law, qmu=None, qkappa=None):
         """A model whose elements with vs = 0 everywhere are fluid; `solid_law(index)` builds the
         solid law on the other elements (index: the solid element indices)."""
         fluid = _fluid_elements(vals["vs"])
+        solid = np.arange(mesh.nspec) if fluid.size == 0 else np.setdiff1d(np.arange(mesh.nspec), fluid)
+        q = _quality_factors(mesh, qmu, qkappa, solid)
         if fluid.size == 0:
-            return cls(mesh, solid_law(slice(None)))
-        solid = np.setdiff1d(np.arange(mesh.nspec), fluid)
+            return cls(mesh, solid_law(slice(None)), q=q)
         return cls(mesh, solid_law(solid), solid_elements=solid,
-                   fluid_law=Acoustic(vp=vals["vp"][fluid], rho=vals["rho"][fluid]), fluid_elements=fluid)
+                   fluid_law=Acoustic(vp=vals["vp"][fluid], rho=vals["rho"][fluid]), fluid_elements=fluid, q=q)
 
     @classmethod
-    def isotropic(cls, mesh, vp, vs, rho):
+    def isotropic(cls, mesh, vp, vs, rho, qmu=None, qkappa=None):
         """vp, vs in m/s and rho in kg/m^3: numbers, callables f(coords (..., 3)) or (nspec, n, n, n) arrays.
-        Elements with vs = 0 at all their points are fluid (acoustic, in the potential formulation)."""
+        Elements with vs = 0 at all their points are fluid (acoustic, in the potential formulation).
+        qmu, qkappa: shear and bulk quality factors in the same forms (None: none given; one alone
+        leaves the other infinite); with them the velocities are phase velocities at the
+        attenuation's reference frequency (1 Hz unless `sem.Attenuation` says otherwise)."""
         vals = {k: _on_gll(mesh, k, v) for k, v in dict(vp=vp, vs=vs, rho=rho).items()}
-        return cls._with_fluid(mesh, vals, lambda idx: IsotropicElastic(**{k: v[idx] for k, v in vals.items()}))
+        return cls._with_fluid(mesh, vals, lambda idx: IsotropicElastic(**{k: v[idx] for k, v in vals.items()}),
+                               qmu, qkappa)
 
     @classmethod
     def from_earth(cls, mesh, earth, isotropic: bool = False):
@@ -111,25 +145,32 @@ class Model:
                              "which records the earth layer of every element")
         r = np.linalg.norm(mesh.coords, axis=-1)
         vals = earth.evaluate(r, layer=gll_layers(mesh, earth))
+        q = {}
+        if "qmu" in vals and not np.isnan(vals["qmu"]).any() and not np.isnan(vals["qkappa"]).any():
+            q = dict(qmu=vals["qmu"], qkappa=vals["qkappa"])       # the model's Q (NaN: unknown, none)
         if not earth.is_transversely_isotropic or isotropic:
-            return cls.isotropic(mesh, vp=vals["vp"], vs=vals["vs"], rho=vals["rho"])
+            return cls.isotropic(mesh, vp=vals["vp"], vs=vals["vs"], rho=vals["rho"], **q)
         # radial symmetry axis (any axis at the centre of the Earth, where the model is isotropic)
         axis = np.where(r[..., None] > 0, mesh.coords / np.maximum(r, 1e-300)[..., None], [0.0, 0.0, 1.0])
         names = ("vpv", "vph", "vsv", "vsh", "eta", "rho")
         return cls._with_fluid(mesh, vals, lambda idx: TransverselyIsotropic(
-            axis=axis[idx], **{k: vals[k][idx] for k in names}))
+            axis=axis[idx], **{k: vals[k][idx] for k in names}), **q)
 
     @classmethod
-    def transversely_isotropic(cls, mesh, vpv, vph, vsv, vsh, eta, rho, axis=(0.0, 0.0, 1.0)):
-        """Radial anisotropy (m/s, 1, kg/m^3) about `axis`: a 3-vector, a callable or (nspec, n, n, n, 3)."""
+    def transversely_isotropic(cls, mesh, vpv, vph, vsv, vsh, eta, rho, axis=(0.0, 0.0, 1.0), qmu=None,
+                               qkappa=None):
+        """Radial anisotropy (m/s, 1, kg/m^3) about `axis`: a 3-vector, a callable or (nspec, n, n, n, 3);
+        qmu, qkappa as in `isotropic`."""
         vals = {k: _on_gll(mesh, k, v) for k, v in
                 dict(vpv=vpv, vph=vph, vsv=vsv, vsh=vsh, eta=eta, rho=rho).items()}
-        return cls(mesh, TransverselyIsotropic(axis=_on_gll(mesh, "axis", axis, (3,)), **vals))
+        solid = np.arange(mesh.nspec)
+        return cls(mesh, TransverselyIsotropic(axis=_on_gll(mesh, "axis", axis, (3,)), **vals),
+                   q=_quality_factors(mesh, qmu, qkappa, solid))
 
     @classmethod
-    def anisotropic(cls, mesh, c, rho):
+    def anisotropic(cls, mesh, c, rho, qmu=None, qkappa=None):
         """Full anisotropy. c: a (6, 6) Voigt matrix (Pa), a dict c11..c66, a callable returning
-        (..., 6, 6), or an array (nspec, n, n, n, 6, 6)."""
+        (..., 6, 6), or an array (nspec, n, n, n, 6, 6); qmu, qkappa as in `isotropic`."""
         if isinstance(c, dict):
             cij = {k: _on_gll(mesh, k, c[k]) for k in CIJ_NAMES}
         else:
@@ -137,7 +178,8 @@ class Model:
             if not np.allclose(c66, np.swapaxes(c66, -1, -2), rtol=1e-12, atol=0):
                 raise ValueError("the 6x6 Voigt matrix c must be symmetric")
             cij = dict(zip(CIJ_NAMES, upper_triangle(c66)))
-        return cls(mesh, Anisotropic21(rho=_on_gll(mesh, "rho", rho), **cij))
+        return cls(mesh, Anisotropic21(rho=_on_gll(mesh, "rho", rho), **cij),
+                   q=_quality_factors(mesh, qmu, qkappa, np.arange(mesh.nspec)))
 
     def __repr__(self):
         fluid = f", {len(self.fluid_elements)} fluid elements" if self.has_fluid else ""
