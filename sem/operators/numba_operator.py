@@ -73,9 +73,10 @@ def prefetch(typingctx, arr, index):
 
 
 def law_point_function(law):
-    """The compiled point function of a law: its class attribute `numba_point` (see sem.physics.law
-    for the signature, which depends on `law.ncomp`)."""
-    fn = type(law).numba_point
+    """The compiled point function of a law: its `numba_point` (a class attribute, or the instance's
+    for laws built around another, see sem.physics.attenuating; the signature, which depends on
+    `law.ncomp`, is in sem.physics.law)."""
+    fn = law.numba_point
     if fn is None:
         raise TypeError(f"law {type(law).__name__} names no compiled point function (numba_point)")
     return fn
@@ -90,7 +91,8 @@ def make_internal_forces_kernel(stress_point, order: int, dtype=np.float64, ncom
       ibool         (nspec, n**3) int32, element points in processing order;
       geom          (nspec, 10, n**3): rows 0..8 dxi_b/dx_a at row b*3+a, row 9 jw;
       coef          (ncoef, nspec, n**3) law coefficients;
-      state         (nstate, nspec, n**3) the law's per-point state ((0, 1, 1) for laws without);
+      state         the law's point state as its point function reads it: (nstate, nspec, n**3)
+                    ((0, 1, 1) for laws without), or a tuple led by that array (sem.physics.attenuating);
       block_starts  (nblocks + 1,) int64, element ranges of the blocks, blocks ordered by colour;
       color_starts  (ncolors + 1,) int64, block ranges of the colours.
     `stress_point` has the signature for `ncomp` given in sem.physics.law.
@@ -324,7 +326,7 @@ class NumbaOperator:
                  ncomp=3, state=None):
         """Use `build`. Arrays in the kernel's layout (see make_internal_forces_kernel), in the
         processing order of `block_starts` / `color_starts`; ncomp field components (3 or 1);
-        state (nstate, nspec, n**3) or None (a law without per-point state)."""
+        state: the law's point state (see make_internal_forces_kernel) or None (a law without)."""
         self.ibool = ibool
         self.geom = geom
         self.coef = coef
@@ -359,8 +361,18 @@ class NumbaOperator:
             block_size = int(np.clip(mesh.nspec // (16 * numba.config.NUMBA_NUM_THREADS), 16, 1024))
         perm, block_starts, color_starts = block_coloring(mesh.ibool, mesh.nglob, block_size)
         ibool, geom, coef = element_arrays(mesh, law, dtype, perm)
-        return cls(ibool=ibool, geom=geom, coef=coef, block_starts=block_starts, color_starts=color_starts,
-                   order=mesh.order, nglob=mesh.nglob, stress_point=law_point_function(law), ncomp=law.ncomp)
+        op = cls(ibool=ibool, geom=geom, coef=coef, block_starts=block_starts, color_starts=color_starts,
+                 order=mesh.order, nglob=mesh.nglob, stress_point=law_point_function(law), ncomp=law.ncomp)
+        op.perm = perm
+        if law.state_size:                          # memory variables, in processing order, from rest
+            op.state = (np.zeros((law.state_size, mesh.nspec, ibool.shape[1]), dtype=dtype),
+                        law.step_constants(dtype))
+        return op
+
+    @property
+    def memory(self):
+        """The law's per-point state (nstate, nspec, n**3) in processing order (`perm`), or None."""
+        return self.state[0] if isinstance(self.state, tuple) else None
 
     def internal_forces(self, u, out=None):
         """K u for u (ncomp, nglob) C-contiguous in the operator dtype; added into `out` if given."""

@@ -47,6 +47,7 @@ class OperatorArrays:
     d: object
     stress: object            # the law's point-wise stress(coef, grad, state) function
     nglob: int
+    state: object = None      # the law's point state: (memory (nstate, nspec, n, n, n), constants) or None
 
     @classmethod
     def build(cls, mesh, law, xp=np, dtype=np.float64):
@@ -55,7 +56,10 @@ class OperatorArrays:
                    jw=xp.asarray(mesh.quadrature_weights, dtype=dtype),
                    coef=xp.asarray(law.coefficients(), dtype=dtype),
                    d=xp.asarray(basis.derivative_matrix(mesh.order), dtype=dtype),
-                   stress=law.stress, nglob=mesh.nglob)
+                   stress=law.stress, nglob=mesh.nglob,
+                   state=None if not law.state_size else
+                   (xp.zeros((law.state_size,) + mesh.coords.shape[:4], dtype=dtype),
+                    xp.asarray(law.step_constants(np.float64), dtype=dtype)))
 
 
 def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024):
@@ -72,7 +76,8 @@ def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024):
         dref = reference_gradient(ue, ops.d)                   # (nb, n, n, n, ncomp, 3r)
         inv = ops.inv_jacobian[sl]                             # [..., r, a]
         grad = xp.einsum("...cr,...ra->...ca", dref, inv)      # du_c/dx_a
-        sigma = ops.stress(ops.coef[:, sl], grad, None)
+        state = None if ops.state is None else (ops.state[0][:, sl], ops.state[1])   # a view: updated in place
+        sigma = ops.stress(ops.coef[:, sl], grad, state)
         flux = ops.jw[sl][..., None, None] * xp.einsum("...ca,...ra->...cr", sigma, inv)
         fe = reference_divergence(flux, ops.d)                  # (nb, n, n, n, ncomp)
         idx = ib.ravel()

@@ -154,3 +154,15 @@ class Anisotropic21(SolidLaw):
 
     def max_velocity(self):
         return christoffel_max_velocity(voigt_matrix(self.coefficients()), self.rho)
+
+    def voigt_matrix(self):
+        return voigt_matrix(self.coefficients())
+
+    def with_isotropic_increment(self, d_mu, d_kappa):
+        c = voigt_matrix(self.coefficients())
+        d_lambda = d_kappa - 2.0 / 3.0 * d_mu
+        c[..., :3, :3] += np.asarray(d_lambda)[..., None, None]
+        for d in range(3):
+            c[..., d, d] += 2.0 * d_mu
+            c[..., d + 3, d + 3] += d_mu
+        return Anisotropic21(rho=self.rho, **dict(zip(CIJ_NAMES, upper_triangle(c))))

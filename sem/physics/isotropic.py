@@ -67,3 +67,18 @@ class IsotropicElastic(SolidLaw):
 
     def max_velocity(self):
         return self.values["vp"]
+
+    def voigt_matrix(self):
+        lam, mu = self.coefficients()
+        out = np.zeros(lam.shape + (6, 6))
+        out[..., :3, :3] = lam[..., None, None]
+        for d in range(3):
+            out[..., d, d] += 2.0 * mu
+            out[..., d + 3, d + 3] = mu
+        return out
+
+    def with_isotropic_increment(self, d_mu, d_kappa):
+        rho = self.rho
+        mu = rho * self.values["vs"] ** 2 + d_mu
+        p_modulus = rho * self.values["vp"] ** 2 + d_kappa + 4.0 / 3.0 * d_mu
+        return IsotropicElastic(vp=np.sqrt(p_modulus / rho), vs=np.sqrt(mu / rho), rho=rho)

@@ -114,10 +114,21 @@ class MaterialLaw:
 
 
 class SolidLaw(MaterialLaw):
-    """An elastic solid: the field is the displacement (3 components), the mass coefficient rho."""
+    """An elastic solid: the field is the displacement (3 components), the mass coefficient rho.
+    Solids also give their Voigt matrix and the same law with an isotropic increment of the moduli
+    (what attenuation needs, sem.physics.attenuating)."""
 
     kind = "solid"
     ncomp = 3
+
+    def voigt_matrix(self) -> np.ndarray:
+        """The elastic tensor as Voigt matrices (..., 6, 6), Pa (in any frame: its invariants are used)."""
+        raise NotImplementedError
+
+    def with_isotropic_increment(self, d_mu, d_kappa):
+        """The same law with d_mu added to the shear and d_kappa to the bulk modulus (Pa, arrays of
+        `shape`): C_ijkl + d_lambda d_ij d_kl + d_mu (d_ik d_jl + d_il d_jk), d_lambda = d_kappa - 2/3 d_mu."""
+        raise NotImplementedError
 
 
 class FluidLaw(MaterialLaw):

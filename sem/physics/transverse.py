@@ -127,3 +127,14 @@ class TransverselyIsotropic(SolidLaw):
 
     def max_velocity(self):
         return christoffel_max_velocity(local_voigt(*self._love()), self.rho)
+
+    def voigt_matrix(self):
+        return local_voigt(*self._love())                # in the frame of the axis
+
+    def with_isotropic_increment(self, d_mu, d_kappa):
+        a, c, l, n, f = self._love()
+        p_inc, l_inc = d_kappa + 4.0 / 3.0 * d_mu, d_kappa - 2.0 / 3.0 * d_mu
+        a, c, f, l, n = a + p_inc, c + p_inc, f + l_inc, l + d_mu, n + d_mu
+        rho = self.rho
+        return TransverselyIsotropic(vpv=np.sqrt(c / rho), vph=np.sqrt(a / rho), vsv=np.sqrt(l / rho),
+                                     vsh=np.sqrt(n / rho), eta=f / (a - 2.0 * l), rho=rho, axis=self.values["axis"])
