@@ -5,6 +5,7 @@
 
 from . import basis, earth, geography, mesh, stf
 from .model import Model
+from .physics.attenuation import Attenuation
 from .receivers import Receiver
 from .result import Result
 from .solver import Callback, Checkpoints, InstabilityError, Simulation, Snapshots, State
@@ -13,4 +14,5 @@ from .sources import ForceSource, MomentTensorSource
 __version__ = "0.1.0"
 
 __all__ = ["basis", "earth", "geography", "mesh", "stf", "Model", "Receiver", "Result", "Simulation", "InstabilityError",
-           "ForceSource", "MomentTensorSource", "State", "Snapshots", "Checkpoints", "Callback"]
+           "ForceSource", "MomentTensorSource", "State", "Snapshots", "Checkpoints", "Callback",
+           "Attenuation"]

@@ -121,6 +121,9 @@ class NumpyBackend:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
     # ---- operators -----------------------------------------------------------------------------
+    #: whether a law's memory variables (attenuation) can be stepped on this backend
+    supports_memory_variables = True
+
     def operator(self, mesh, law):
         """The stiffness operator K of `law` on `mesh` (`internal_forces(u, out)` adds K u)."""
         from .operators.reference import ReferenceOperator
@@ -268,6 +271,8 @@ class CupyBackend(NumpyBackend):
 
     def available_bytes(self):                          # pragma: no cover - GPU only
         return int(self.xp.cuda.Device().mem_info[0])
+
+    supports_memory_variables = False                   # the CUDA skeleton has no point state yet
 
     def operator(self, mesh, law):                      # pragma: no cover - GPU only
         if law.cuda_law is None:                        # a law without a CUDA struct: the array path

@@ -34,6 +34,42 @@ def coupled_energy(sim):
     return energy
 
 
+# ---- periodic boxes (tori): plane waves with no face to reflect them -----------------------------
+
+def periodic_boxes(boxes, order, gap=1.0):
+    """One mesh of several boxes [0, size] (each given as (size, elements), set side by side along x
+    with `gap` m between them), each periodic in x, y and z on its own: the GLL lattice index along
+    each axis is taken modulo its number of intervals, so the last face of every axis is numbered as
+    the first, and no two boxes share a point. Returns the mesh, the boxes' origins and the ranges
+    of their global point numbers."""
+    import sem
+    x = sem.basis.gll_points(order)
+    n = order + 1
+    coords, ibool, origins, ranges, x0, first = [], [], [], [], 0.0, 0
+    for size, elements in boxes:
+        origin = np.array([x0, 0.0, 0.0])
+        edges = [origin[d] + np.linspace(0.0, size[d], elements[d] + 1) for d in range(3)]
+        gl = [0.5 * (e[:-1, None] * (1 - x) + e[1:, None] * (1 + x)) for e in edges]
+        ex, ey, ez = (a.ravel() for a in np.meshgrid(*[np.arange(m) for m in elements], indexing="ij"))
+        c = np.empty((len(ex), n, n, n, 3))
+        c[..., 0] = gl[0][ex][:, :, None, None]
+        c[..., 1] = gl[1][ey][:, None, :, None]
+        c[..., 2] = gl[2][ez][:, None, None, :]
+        m = [elements[d] * order for d in range(3)]
+        local = np.arange(n)
+        gi = ((ex[:, None] * order + local) % m[0])[:, :, None, None]
+        gj = ((ey[:, None] * order + local) % m[1])[:, None, :, None]
+        gk = ((ez[:, None] * order + local) % m[2])[:, None, None, :]
+        coords.append(c)
+        ibool.append(first + (gi * m[1] + gj) * m[2] + gk)
+        origins.append(origin)
+        ranges.append(slice(first, first + m[0] * m[1] * m[2]))
+        first += m[0] * m[1] * m[2]
+        x0 += size[0] + gap
+    mesh = sem.mesh.Mesh(np.concatenate(coords), order, side_sets={}, ibool=np.concatenate(ibool))
+    return mesh, origins, ranges
+
+
 # ---- random, valid materials on a curved mesh (operator tests of every backend) ---------------
 
 def curved_box(order, elements=(2, 3, 2)):

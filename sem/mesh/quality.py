@@ -47,6 +47,15 @@ def _point_values(mesh, earth):
     return earth.evaluate(r, layer=gll_layers(mesh, earth))
 
 
+def resolved_period(mesh, min_velocity, points_per_wavelength: float = 5.0) -> float:
+    """The shortest period (s) that every element resolves with `points_per_wavelength` GLL points
+    per wavelength, the size rule of sem's meshers (h <= N lambda / ppw): the largest over the
+    elements of ppw h / (N v_min), h the element's longest edge, v_min (nspec,) its slowest wave
+    speed (m/s)."""
+    h = element_edge_lengths(mesh).max(axis=1)
+    return float(np.max(points_per_wavelength * h / (mesh.order * np.asarray(min_velocity, dtype=np.float64))))
+
+
 class MeshReport(dict):
     """The numbers of `mesh_report`; ``str()`` formats them as a table."""
 

@@ -374,8 +374,10 @@ class NumbaOperator:
         """The law's per-point state (nstate, nspec, n**3) in processing order (`perm`), or None."""
         return self.state[0] if isinstance(self.state, tuple) else None
 
-    def internal_forces(self, u, out=None):
-        """K u for u (ncomp, nglob) C-contiguous in the operator dtype; added into `out` if given."""
+    def internal_forces(self, u, out=None, memory=None):
+        """K u for u (ncomp, nglob) C-contiguous in the operator dtype; added into `out` if given.
+        memory: for a law with memory variables, the array (nstate, nspec * n**3) (processing
+        order) that the step reads and updates, instead of the operator's own."""
         if u.shape != (self.ncomp, self.nglob) or u.dtype != self.dtype or not u.flags.c_contiguous:
             raise ValueError(f"u must be a C-contiguous ({self.ncomp}, {self.nglob}) {self.dtype} array, "
                              f"got {u.shape} {u.dtype}")
@@ -383,7 +385,13 @@ class NumbaOperator:
             out = np.zeros_like(u)
         elif out.shape != u.shape or out.dtype != self.dtype or not out.flags.c_contiguous:
             raise ValueError(f"out must be a C-contiguous ({self.ncomp}, {self.nglob}) {self.dtype} array")
-        self.kernel(u, out, self.ibool, self.geom, self.coef, self.state, self.block_starts, self.color_starts)
+        state = self.state
+        if memory is not None:
+            nstate = self.state[0].shape[0]
+            if memory.shape != (nstate, self.ibool.size) or memory.dtype != self.dtype or not memory.flags.c_contiguous:
+                raise ValueError(f"memory must be a C-contiguous ({nstate}, {self.ibool.size}) {self.dtype} array")
+            state = (memory.reshape(self.state[0].shape), self.state[1])
+        self.kernel(u, out, self.ibool, self.geom, self.coef, state, self.block_starts, self.color_starts)
         return out
 
     def bytes_per_element(self) -> float:

@@ -62,12 +62,16 @@ class OperatorArrays:
                     xp.asarray(law.step_constants(np.float64), dtype=dtype)))
 
 
-def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024):
+def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024, memory=None):
     """K u for a field u (ncomp, nglob) (displacement, or the fluid potential with ncomp = 1);
-    returns (ncomp, nglob), added into `out` if given."""
+    returns (ncomp, nglob), added into `out` if given. memory: for a law with memory variables,
+    the array (nstate, nspec * n**3) (mesh order) the step reads and updates, instead of ops.state's."""
     xp = array_module(u)
     if out is None:
         out = xp.zeros_like(u)
+    mem = None if ops.state is None else ops.state[0]
+    if memory is not None:
+        mem = memory.reshape(ops.state[0].shape)
     nspec = ops.ibool.shape[0]
     for start in range(0, nspec, batch):                     # loop over element batches only
         sl = slice(start, min(start + batch, nspec))
@@ -76,7 +80,7 @@ def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024):
         dref = reference_gradient(ue, ops.d)                   # (nb, n, n, n, ncomp, 3r)
         inv = ops.inv_jacobian[sl]                             # [..., r, a]
         grad = xp.einsum("...cr,...ra->...ca", dref, inv)      # du_c/dx_a
-        state = None if ops.state is None else (ops.state[0][:, sl], ops.state[1])   # a view: updated in place
+        state = None if mem is None else (mem[:, sl], ops.state[1])          # a view: updated in place
         sigma = ops.stress(ops.coef[:, sl], grad, state)
         flux = ops.jw[sl][..., None, None] * xp.einsum("...ca,...ra->...cr", sigma, inv)
         fe = reference_divergence(flux, ops.d)                  # (nb, n, n, n, ncomp)
@@ -97,5 +101,5 @@ class ReferenceOperator:
     def build(cls, mesh, law, xp=np, dtype=np.float64):
         return cls(OperatorArrays.build(mesh, law, xp=xp, dtype=dtype))
 
-    def internal_forces(self, u, out=None):
-        return internal_forces(u, self.ops, out=out)
+    def internal_forces(self, u, out=None, memory=None):
+        return internal_forces(u, self.ops, out=out, memory=memory)

@@ -94,10 +94,15 @@ class Attenuating(SolidLaw):
         a, amb, b = step_coefficients(self.tau, self.dt)
         return np.ascontiguousarray(np.stack([a, b, amb, np.full(self.n_sls, 1.0 / 3.0)]), dtype=dtype)
 
-    def elastic(self):
-        """The unrelaxed elastic law (what the medium is at infinite frequency): its stiffness is the
-        step's without the memory variables; it sets the stability limit."""
-        return self.base.with_isotropic_increment(self.d_mu, self.d_kappa)
+    def elastic(self, omega: float = np.inf):
+        """The elastic law with the real part of the moduli at the angular frequency omega (rad/s).
+        omega = inf: the unrelaxed law, the step's stiffness without the memory variables (it sets
+        the stability limit)."""
+        if np.isinf(omega):
+            return self.base.with_isotropic_increment(self.d_mu, self.d_kappa)
+        relax = 1.0 / (1.0 + (omega * self.tau) ** 2)                      # Re 1 / (1 + i omega tau)
+        return self.base.with_isotropic_increment(self.d_mu - np.einsum("l,l...->...", relax, self.dmu),
+                                                  self.d_kappa - np.einsum("l,l...->...", relax, self.dkappa))
 
     def coefficients(self):
         d_lambda = self.d_kappa - 2.0 / 3.0 * self.d_mu

@@ -194,6 +194,13 @@ def step_coefficients(tau, dt: float):
     return a, big_a - b, b
 
 
+def _unique_rows(rows):
+    """(distinct rows, inverse index) of a C-contiguous float64 (n, k) array, by their bytes."""
+    key = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, which = np.unique(key, return_index=True, return_inverse=True)
+    return rows[first], which.reshape(-1)
+
+
 def band_centre(band) -> float:
     """The angular frequency (rad/s) at the band's centre, 2 pi / sqrt(min_period max_period)."""
     return 2.0 * np.pi / np.sqrt(float(band[0]) * float(band[1]))
@@ -219,8 +226,8 @@ def isotropic_relaxation(rho, vp, vs, qmu, qkappa, band, n_sls: int, reference_f
                                                      for v in (rho, vp, vs, qmu, qkappa)))
     # the constant-Q moduli at the band centre, once per distinct material (a root find each)
     wc = band_centre(band)
-    rows = np.stack([a.reshape(-1) for a in (rho, vp, vs, qmu, qkappa)], axis=1)
-    materials, which = np.unique(rows, axis=0, return_inverse=True)
+    rows = np.ascontiguousarray(np.stack([a.reshape(-1) for a in (rho, vp, vs, qmu, qkappa)], axis=1))
+    materials, which = _unique_rows(rows)
     at_centre = np.array([moduli_from_velocities(wc, v, s_, r, qm, qk, reference_frequency)
                           for r, v, s_, qm, qk in materials])                 # (nmat, 2): kappa, mu
     kappa_c, mu_c = (at_centre[which.reshape(-1), k].reshape(rho.shape) for k in (0, 1))
@@ -231,8 +238,9 @@ def isotropic_relaxation(rho, vp, vs, qmu, qkappa, band, n_sls: int, reference_f
         m_r = relaxed_modulus(target, y, tau, band)
         out[name + "_u"] = m_r * (1.0 + y.sum(axis=-1))
         out["d" + name] = np.moveaxis(m_r[..., None] * y, -1, 0)
-        finite = np.isfinite(q)
-        if finite.any():
-            worst = max(worst, float(np.abs(q_error(q[finite], y[finite], tau, omegas)).max()))
+        distinct = np.unique(q[np.isfinite(q)])
+        if distinct.size:
+            worst = max(worst, float(np.abs(q_error(distinct, fit_weights(distinct, band, n_sls)[0], tau,
+                                                    omegas)).max()))
     out["tau"], out["q_error"] = tau, worst
     return out

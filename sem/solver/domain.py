@@ -12,13 +12,21 @@ import numpy as np
 from ..mesh.timestep import COURANT, courant_dt
 
 class Domain:
-    """kind 'solid' or 'fluid'; mesh (its own); law (on that mesh's elements)."""
+    """kind 'solid' or 'fluid'; mesh (its own); law (on that mesh's elements): the law of the time
+    step, which may carry memory variables (sem.physics.attenuating); `elastic_law` is then its
+    unrelaxed elastic law (stability limit, diagnostics), else the law itself."""
 
     def __init__(self, kind: str, mesh, law):
         self.kind, self.mesh, self.law = kind, mesh, law
+        self.elastic_law = law.elastic() if law.state_size else law
         self.ncomp = law.ncomp
         self._ops = {}
         self._vmax = None
+
+    @property
+    def memory_size(self) -> int:
+        """Memory variables per GLL point of the law (0: none)."""
+        return self.law.state_size
 
     @property
     def nglob(self) -> int:
@@ -34,24 +42,26 @@ class Domain:
             self._vmax = self.law.max_velocity().reshape(self.mesh.nspec, -1).max(axis=1)
         return courant_dt(self.mesh.min_gll_spacing(), self._vmax, courant)[0]
 
-    def operator(self, backend):
-        """The stiffness operator of this domain on `backend` (a sem.backend.Backend), cached."""
-        key = (backend.name, backend.dtype.name)
+    def operator(self, backend, elastic: bool = False):
+        """The stiffness operator of this domain on `backend` (a sem.backend.Backend), cached: the
+        time step's (advancing any memory variables), or with `elastic` that of `elastic_law`."""
+        law = self.elastic_law if elastic else self.law
+        key = (backend.name, backend.dtype.name, law is self.law)
         if key not in self._ops:
-            self._ops[key] = backend.operator(self.mesh, self.law)
+            self._ops[key] = backend.operator(self.mesh, law)
         return self._ops[key]
 
     def estimated_bytes(self, itemsize: int) -> int:
-        """Geometry, coefficients, numbering and the three fields, bytes."""
+        """Geometry, coefficients, numbering, memory variables and the three fields, bytes."""
         npts = self.mesh.nspec * self.mesh.ngll**self.mesh.ndim
-        per_point = (9 + 1 + len(self.law.coefficient_names)) * itemsize + 8
+        per_point = (9 + 1 + len(self.law.coefficient_names) + self.memory_size) * itemsize + 8
         return int(npts * per_point + (3 * self.ncomp + 1) * self.nglob * itemsize)
 
     def stability_limit(self, backend, tol: float = 1e-4) -> float:
         """Largest stable dt of this domain alone, 2 / sqrt(lambda_max(M^-1 K)), by Lanczos, in
         float64 on the CPU twin of `backend` (backend.host())."""
         from scipy.sparse.linalg import LinearOperator, eigsh
-        op = self.operator(backend.host())
+        op = self.operator(backend.host(), elastic=True)
         minv_sqrt = 1.0 / np.sqrt(self.mass())
         n = self.ncomp * self.nglob
 
@@ -76,7 +86,7 @@ def coupled_stability_limit(solid, fluid, coupling, backend, tol: float = 1e-4) 
     """
     from scipy.sparse.linalg import LinearOperator, eigs
     host = backend.host()
-    op_s, op_f = solid.operator(host), fluid.operator(host)
+    op_s, op_f = solid.operator(host, elastic=True), fluid.operator(host, elastic=True)
     minv_s, minv_f = 1.0 / solid.mass(), 1.0 / fluid.mass()
     c = coupling.matrix.tocsr()
     ct = c.T.tocsr()

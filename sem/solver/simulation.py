@@ -20,19 +20,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backend import get_backend
+from ..mesh.quality import resolved_period
 from ..mesh.timestep import COURANT
+from ..physics.attenuating import Attenuating, voigt_averages
+from ..physics.attenuation import Attenuation, band_centre
 from ..physics.absorbing import AbsorbingBoundary
 from ..physics.coupling import Coupling
 from ..receivers import ReceiverArray
 from ..result import CARTESIAN, Result
 from ..sources import SourceArray
 from . import terms as T
-from .domain import coupled_stability_limit, split_domains
+from .domain import Domain, coupled_stability_limit, split_domains
 from .outputs import Callback, Progress, Seismograms, read_checkpoint
 from .state import State
 from .stepper import InstabilityError, Stepper
 
 RECORD = {"displacement": "u", "velocity": "v", "acceleration": "a"}
+MEMORY = "memory"                         # the solid's memory variables (attenuation), (nstate, nspec * n^3)
 SOLID = ("u", "v", "a")
 FLUID = ("chi", "chi_dot", "chi_ddot")
 
@@ -97,11 +101,14 @@ class Simulation:
     dtype : "float32" | "float64"; default float64 on CPU, float32 on GPU.
     record : "displacement" | "velocity" | "acceleration".
     progress : None (a bar for runs longer than ~2 s), True or False.
+    attenuation : None or False (elastic), True (3 standard linear solids over the default band,
+                  sem.Attenuation()) or a sem.Attenuation; needs a model with Q (qmu/qkappa). The
+                  solid attenuates (sem.physics.attenuating), the fluid stays elastic.
     """
 
     def __init__(self, mesh, model, sources=(), receivers=(), duration=None, dt=None,
                  boundaries="free", backend="auto", dtype=None, record="displacement",
-                 courant=COURANT, progress=None, origin_time=None):
+                 courant=COURANT, progress=None, origin_time=None, attenuation=None):
         if model.mesh is not mesh:
             raise ValueError("model was built on a different mesh")
         if duration is None or not np.isfinite(duration) or duration <= 0:
@@ -126,6 +133,7 @@ class Simulation:
             if touching:
                 raise ValueError(f"absorbing side(s) {touching} touch fluid elements; absorbing fluid faces "
                                  "are not supported yet")
+        self.attenuation = self._attenuating_solid(attenuation)
         self.sources = SourceArray(self.solid.mesh, sources)
         self.receivers = ReceiverArray(self.solid.mesh, receivers)
         if not (np.isfinite(courant) and courant > 0):
@@ -135,6 +143,8 @@ class Simulation:
         if dt is not None and not (np.isfinite(dt) and dt > 0):
             raise ValueError(f"dt must be a positive number of seconds, got {dt!r}")
         self.dt = self.dt_courant if dt is None else float(dt)
+        if self.attenuation is not None:
+            self.solid.law.set_time_step(self.dt)
         if self.dt > self.courant_dt(COURANT):
             # beyond the default rule: compute the actual limit of this mesh and model
             limit = self.stability_limit()
@@ -147,6 +157,44 @@ class Simulation:
         self.check_memory()
 
     # ---- set-up --------------------------------------------------------------------------
+    def _attenuating_solid(self, attenuation):
+        """Make the solid domain's law attenuating (sem.physics.attenuating) as `attenuation` asks;
+        returns the sem.Attenuation used, or None for an elastic run."""
+        if attenuation is None or attenuation is False:
+            return None
+        if attenuation is True:
+            attenuation = Attenuation()
+        if not isinstance(attenuation, Attenuation):
+            raise ValueError(f"attenuation must be True, False, None or a sem.Attenuation, got {attenuation!r}")
+        if not self.model.has_q:
+            raise ValueError("attenuation needs a model with quality factors: give qmu and/or qkappa to "
+                             "sem.Model.isotropic / transversely_isotropic / anisotropic, or an Earth model with Q")
+        if not self.backend.supports_memory_variables:
+            raise NotImplementedError(f"attenuation is not available on the {self.backend.name} backend yet; "
+                                      "use backend='numba' (compiled CPU) or 'numpy'")
+        solid = self.solid
+        info = self.mesh.earth_info
+        if info is not None and info.min_period is not None:
+            min_period = info.min_period
+        else:
+            vals = solid.law.values
+            slowest = np.minimum(vals["vsv"], vals["vsh"]) if "vsv" in vals else np.sqrt(
+                voigt_averages(solid.law.voigt_matrix())[0] / solid.law.rho)
+            min_period = resolved_period(solid.mesh, slowest.reshape(solid.mesh.nspec, -1).min(axis=1))
+        self.attenuation_band = attenuation.band_for(min_period, self.duration)
+        qmu, qkappa = self.model.q
+        law = Attenuating(solid.law, qmu, qkappa, self.attenuation_band, attenuation.n_sls,
+                          attenuation.reference_frequency)
+        self.solid = Domain("solid", solid.mesh, law)
+        return attenuation
+
+    def _impedance_law(self):
+        """The solid's elastic law for the absorbing faces: with attenuation, the moduli at the
+        attenuation band's centre (where the waves' energy is)."""
+        if self.attenuation is None:
+            return self.solid.law
+        return self.solid.law.elastic(band_centre(self.attenuation_band))
+
     @property
     def domains(self):
         return [d for d in (self.solid, self.fluid) if d is not None]
@@ -200,6 +248,8 @@ class Simulation:
         layout = {k: (self.solid.ncomp, self.solid.nglob) for k in SOLID}
         if self.fluid is not None:
             layout.update({k: (1, self.fluid.nglob) for k in FLUID})
+        if self.solid.memory_size:                 # memory variables, in the operator's element order
+            layout[MEMORY] = (self.solid.memory_size, self.solid.mesh.nspec * self.mesh.ngll**self.mesh.ndim)
         return layout
 
     def _inverse_mass(self, domain):
@@ -218,13 +268,13 @@ class Simulation:
                     T.InternalForces(fluid.operator(be), "chi", "chi_ddot"),   # uses the predicted u_{n+1}
                     T.SolidFluidCoupling(be, coupling, "fluid", data),
                     T.NewmarkCorrect(be, FLUID, self._inverse_mass(fluid), dt, flag)]
-        out.append(T.InternalForces(solid.operator(be), "u", "a"))
+        out.append(T.InternalForces(solid.operator(be), "u", "a", MEMORY if solid.memory_size else None))
         if fluid is not None:
             out.append(T.SolidFluidCoupling(be, coupling, "solid", data))       # uses the new chi_ddot
         src = self.sources
         out += [T.PointForcing(be, src.idx, src.w, src.owner, len(src.sources),
                                table=src.time_functions(self.times)),
-                T.AbsorbingSolve(be, AbsorbingBoundary(solid.mesh, solid.law, self.absorbing_sides),
+                T.AbsorbingSolve(be, AbsorbingBoundary(solid.mesh, self._impedance_law(), self.absorbing_sides),
                                  solid.mass(), dt),
                 T.NewmarkCorrect(be, SOLID, self._inverse_mass(solid), dt, flag)]
         return out
@@ -299,7 +349,14 @@ class Simulation:
                       state=state if keep_state else None)
 
     def report(self) -> str:
-        return (f"{self.mesh.nspec} elements, order {self.mesh.order}, {self.mesh.nglob} points; "
-                f"dt = {self.dt:.6g} s ({self.nt} steps, Courant {self.courant * self.dt / self.dt_courant:.3g}); "
-                f"{self.mesh.nspec / self.dt:.4g} element-steps per simulated second; "
-                f"backend {self.backend.name}, {self.dtype.name}; absorbing: {self.absorbing_sides or 'none'}")
+        out = (f"{self.mesh.nspec} elements, order {self.mesh.order}, {self.mesh.nglob} points; "
+               f"dt = {self.dt:.6g} s ({self.nt} steps, Courant {self.courant * self.dt / self.dt_courant:.3g}); "
+               f"{self.mesh.nspec / self.dt:.4g} element-steps per simulated second; "
+               f"backend {self.backend.name}, {self.dtype.name}; absorbing: {self.absorbing_sides or 'none'}")
+        if self.attenuation is not None:
+            law, (lo, hi) = self.solid.law, self.attenuation_band
+            nbytes = self.state_layout()[MEMORY][0] * self.state_layout()[MEMORY][1] * self.dtype.itemsize
+            out += (f"; attenuation: {law.n_sls} SLS over {lo:.4g}-{hi:.4g} s (Q within {100 * law.q_error:.2g} %), "
+                    f"velocities at {self.attenuation.reference_frequency:g} Hz, memory variables "
+                    f"{nbytes / 2**20:.1f} MiB")
+        return out

@@ -43,18 +43,26 @@ class Term:
 
 
 class InternalForces(Term):
-    """r += K x for one domain: `residual` += K `field` (K symmetric, so the transpose is K)."""
+    """r += K x for one domain: `residual` += K `field` (K symmetric, so the transpose is K).
+    With `memory` (the state's name of a law's memory variables, sem.physics.attenuating) the
+    operator also advances them: the linear map is then one of (x, memory), whose forward and
+    transpose are not written yet (they raise)."""
 
     linear = True
 
-    def __init__(self, operator, field: str, residual: str):
-        self.operator, self.field, self.residual = operator, field, residual
-        self.name = f"K {field} -> {residual}"
+    def __init__(self, operator, field: str, residual: str, memory: str | None = None):
+        self.operator, self.field, self.residual, self.memory = operator, field, residual, memory
+        self.name = f"K {field} -> {residual}" + (f" (advancing {memory})" if memory else "")
 
     def apply(self, state):
-        self.operator.internal_forces(state[self.field], out=state[self.residual])
+        if self.memory is None:
+            self.operator.internal_forces(state[self.field], out=state[self.residual])
+        else:
+            self.operator.internal_forces(state[self.field], out=state[self.residual], memory=state[self.memory])
 
     def forward(self, x, out):
+        if self.memory is not None:
+            raise NotImplementedError("the linear map of internal forces with memory variables is not written yet")
         self.operator.internal_forces(x, out=out)
 
     transpose = forward

@@ -62,6 +62,7 @@ from scipy.interpolate import CubicSpline
 from scipy.optimize import minimize_scalar
 
 import sem
+from helpers import periodic_boxes
 
 TOL = 0.005                 # relative, issue requirement
 ORDER = 4
@@ -151,39 +152,6 @@ C21_DIRECTIONS = {"x": (1.0, 0.0, 0.0), "(0,1,2)": (0.0, 1.0, 2.0), "(1,1,1)": (
 
 # ---- the periodic box and the measurement -------------------------------------------------
 
-def periodic_boxes(boxes, order=ORDER, gap=1.0):
-    """One mesh of several boxes [0, size] (each given as (size, elements), set side by side along x
-    with `gap` m between them), each periodic in x, y and z on its own: the GLL lattice index along
-    each axis is taken modulo its number of intervals, so the last face of every axis is numbered as
-    the first, and no two boxes share a point. Returns the mesh, the boxes' origins and the ranges
-    of their global point numbers."""
-    x = sem.basis.gll_points(order)
-    n = order + 1
-    coords, ibool, origins, ranges, x0, first = [], [], [], [], 0.0, 0
-    for size, elements in boxes:
-        origin = np.array([x0, 0.0, 0.0])
-        edges = [origin[d] + np.linspace(0.0, size[d], elements[d] + 1) for d in range(3)]
-        gl = [0.5 * (e[:-1, None] * (1 - x) + e[1:, None] * (1 + x)) for e in edges]
-        ex, ey, ez = (a.ravel() for a in np.meshgrid(*[np.arange(m) for m in elements], indexing="ij"))
-        c = np.empty((len(ex), n, n, n, 3))
-        c[..., 0] = gl[0][ex][:, :, None, None]
-        c[..., 1] = gl[1][ey][:, None, :, None]
-        c[..., 2] = gl[2][ez][:, None, None, :]
-        m = [elements[d] * order for d in range(3)]
-        local = np.arange(n)
-        gi = ((ex[:, None] * order + local) % m[0])[:, :, None, None]
-        gj = ((ey[:, None] * order + local) % m[1])[:, None, :, None]
-        gk = ((ez[:, None] * order + local) % m[2])[:, None, None, :]
-        coords.append(c)
-        ibool.append(first + (gi * m[1] + gj) * m[2] + gk)
-        origins.append(origin)
-        ranges.append(slice(first, first + m[0] * m[1] * m[2]))
-        first += m[0] * m[1] * m[2]
-        x0 += size[0] + gap
-    mesh = sem.mesh.Mesh(np.concatenate(coords), order, side_sets={}, ibool=np.concatenate(ibool))
-    return mesh, origins, ranges
-
-
 def travel_time(trace, ref_spline, times, guess, dt):
     """The shift tau minimising sum (trace(t) - ref(t - tau))^2 over a fixed window: the best
     whole-sample lag within 25 % of `guess`, then refined between its neighbours."""
@@ -217,7 +185,7 @@ def measure(make_model, c66, rho, directions, h):
         size = np.array([lam / abs(c) if abs(c) > 1e-12 else 2.0 * h for c in n])
         setups.append((n, speeds, pol, size))
         boxes.append((size, [max(2, int(round(s / h))) for s in size]))
-    mesh, origins, ranges = periodic_boxes(boxes)
+    mesh, origins, ranges = periodic_boxes(boxes, ORDER)
     centres = [o + size / 2 for o, (_, _, _, size) in zip(origins, setups)]
     receivers = [sem.Receiver(c + s * n, name=f"D{b}R{i}")
                  for b, ((n, _, _, _), c) in enumerate(zip(setups, centres)) for i, s in enumerate(s_rec)]

@@ -154,3 +154,34 @@ def test_model_quality_factors():
     assert prem.has_q and prem.q[0].shape == prem.law.shape
     assert set(np.unique(prem.q[0])) == {80.0, 143.0, 312.0, 600.0, 84.6}        # PREM's Q_mu in the solid
     assert set(np.unique(prem.q[1])) == {57823.0, 1327.7}
+
+
+def test_simulation_set_up_with_attenuation():
+    """Bad input is refused before any step; the report names the band, the solids and the memory;
+    the memory variables are counted in the memory estimate and held in the state; the stability
+    limit is that of the unrelaxed (stiffest) elastic law."""
+    mesh = sem.mesh.box((2000.0, 2000.0, 2000.0), (3, 3, 3), order=4)
+    elastic = sem.Model.isotropic(mesh, 3000.0, 1732.0, 2500.0)
+    lossy = sem.Model.isotropic(mesh, 3000.0, 1732.0, 2500.0, qmu=40.0)
+    with pytest.raises(ValueError, match="needs a model with quality factors"):
+        sem.Simulation(mesh, elastic, duration=1.0, attenuation=True, progress=False)
+    with pytest.raises(ValueError, match="attenuation must be"):
+        sem.Simulation(mesh, lossy, duration=1.0, attenuation="yes", progress=False)
+    with pytest.raises(ValueError, match="band"):
+        sem.Simulation(mesh, lossy, duration=1.0, attenuation=sem.Attenuation(band=(2.0, 1.0)), progress=False)
+    plain = sem.Simulation(mesh, lossy, duration=1.0, backend="numba", progress=False)
+    sim = sem.Simulation(mesh, lossy, duration=1.0, backend="numba", attenuation=sem.Attenuation(n_sls=2),
+                         progress=False)
+    npts = mesh.nspec * 125
+    assert sim.state_layout()["memory"] == (12, npts)
+    extra = sim.estimated_bytes() - plain.estimated_bytes() - (sim.nt - plain.nt) * 8 * 1
+    assert extra == npts * (12 + 2 + 2 * 2) * 8                     # memory + the coefficient rows
+    text = sim.report()
+    assert "attenuation: 2 SLS over" in text and "memory variables" in text and "at 1 Hz" in text
+    unrelaxed = sim.solid.elastic_law
+    assert np.all(unrelaxed.values["vs"] > 1732.0)                    # stiffer than at 1 Hz in this band
+    limit = sim.stability_limit()
+    other = sem.Model.isotropic(mesh, unrelaxed.values["vp"], unrelaxed.values["vs"], 2500.0)
+    assert limit == pytest.approx(sem.Simulation(mesh, other, duration=1.0, backend="numba",
+                                                 progress=False).stability_limit(), rel=1e-3)
+    assert sim.dt < plain.dt                                         # the Courant rule sees the unrelaxed speed

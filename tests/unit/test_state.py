@@ -3,7 +3,8 @@
 - A State written to HDF5 and read back is the same, bit for bit.
 - A run restarted from a checkpoint at step k gives the uninterrupted run's seismograms and final
   state bit for bit (float64 and float32, numba and numpy; a solid with a fluid inclusion and
-  absorbing sides, so every field of the state matters).
+  absorbing sides, so every field of the state matters; also with attenuation, whose memory
+  variables are part of the state).
 - Snapshots hold the wavefield at the scheduled steps; outputs do not change the seismograms.
 - Running leaves the Simulation unchanged: a second run gives the same result.
 """
@@ -16,7 +17,7 @@ import sem
 from sem.backend import get_backend
 
 
-def fluid_simulation(backend="numba", dtype="float64", duration=0.5):
+def fluid_simulation(backend="numba", dtype="float64", duration=0.5, attenuation=False):
     mesh = sem.mesh.box((2000.0, 2000.0, 1600.0), (5, 5, 4), order=3)
 
     def inside(x):
@@ -25,11 +26,12 @@ def fluid_simulation(backend="numba", dtype="float64", duration=0.5):
                                & (np.abs(c[..., 2] - 800) < 300), x.shape[:4])
     model = sem.Model.isotropic(mesh, vp=lambda x: np.where(inside(x), 1500.0, 3000.0),
                                 vs=lambda x: np.where(inside(x), 0.0, 1732.0),
-                                rho=lambda x: np.where(inside(x), 1000.0, 2500.0))
+                                rho=lambda x: np.where(inside(x), 1000.0, 2500.0),
+                                qmu=60.0 if attenuation else None, qkappa=200.0 if attenuation else None)
     src = sem.MomentTensorSource((500.0, 700.0, 1000.0), (1e12, 1e12, 1e12, 0, 0, 0), sem.stf.Ricker(f0=5.0, delay=0.25))
     recs = [sem.Receiver((1500.0, 1300.0, 1600.0), "F1"), sem.Receiver((300.0, 1800.0, 100.0), "F2")]
     return sem.Simulation(mesh, model, [src], recs, duration=duration, boundaries="absorbing", backend=backend,
-                          dtype=dtype, progress=False)
+                          dtype=dtype, progress=False, attenuation=attenuation)
 
 
 def test_state_save_load_is_exact(tmp_path):
@@ -53,9 +55,11 @@ def test_state_save_load_is_exact(tmp_path):
         state.set("u", np.zeros((3, 16)))
 
 
-@pytest.mark.parametrize("backend,dtype", [("numba", "float64"), ("numba", "float32"), ("numpy", "float64")])
-def test_restart_from_checkpoint_is_bit_for_bit(tmp_path, backend, dtype):
-    sim = fluid_simulation(backend, dtype)
+@pytest.mark.parametrize("backend,dtype,attenuation", [("numba", "float64", False), ("numba", "float32", False),
+                                                       ("numpy", "float64", False), ("numba", "float64", True),
+                                                       ("numpy", "float64", True)])
+def test_restart_from_checkpoint_is_bit_for_bit(tmp_path, backend, dtype, attenuation):
+    sim = fluid_simulation(backend, dtype, attenuation=attenuation)
     k = sim.nt // 2
     full = sim.run(keep_state=True)
     ckpt = tmp_path / "ckpt.h5"
@@ -63,13 +67,15 @@ def test_restart_from_checkpoint_is_bit_for_bit(tmp_path, backend, dtype):
     assert np.array_equal(part.data, full.data[:, :, :k + 4])        # the outputs change nothing
     with h5py.File(ckpt) as f:
         assert f["state"].attrs["step"] == k
-    again = fluid_simulation(backend, dtype)                            # a new Simulation: the file carries all
+    again = fluid_simulation(backend, dtype, attenuation=attenuation)   # a new Simulation: the file carries all
     rest = again.run(restart=ckpt, keep_state=True)
     assert rest.log.steps == sim.nt - 1 - k
     assert np.array_equal(rest.data, full.data)
     for name in full.state.names():
         assert np.array_equal(rest.state.view(name), full.state.view(name)), name
     assert np.abs(full.data).max() > 0 and np.abs(full.state.view("chi")).max() > 0
+    if attenuation:                                                    # the memory variables are in the state
+        assert "memory" in full.state.names() and np.abs(full.state.view("memory")).max() > 0
 
 
 def test_checkpoint_of_another_run_is_refused(tmp_path):
