@@ -1,10 +1,15 @@
-"""Throughput of the stiffness operator f = K u (internal forces alone), CPU paths.
+"""Throughput of the stiffness operator f = K u (internal forces alone), CPU paths, and of whole time
+steps with and without attenuation.
 
 Builds a box mesh (default 32 x 32 x 30 = 30,720 elements, order 4) and times, best of --repeat:
 - the compiled Numba operator for the isotropic, transversely isotropic and 21-Cij laws and for the
   acoustic (fluid potential, one component) law, in float32 and float64, on one thread and on all
   threads;
-- the NumPy reference path (isotropic, float64) on a sub-batch of elements.
+- the NumPy reference path (isotropic, float64) on a sub-batch of elements;
+- whole time steps (sem.Simulation: Newmark, forces, memory variables, a source and receivers) on
+  one thread for the isotropic, TI and 21-Cij laws, elastic and with 3 standard linear solids
+  (Q_mu 80, Q_kappa 400), float32 and float64, against SPECFEM3D_GLOBE's whole step on one core
+  (isotropic 4.34, TI 6.00, TI + 3 SLS 7.19 us per element; --step-steps 0 skips this table).
 
 It prints, per case: ns per element per step, GLL-point updates per second (global points per
 second), the bytes one step must move per element and in all (see NumbaOperator.bytes_per_element),
@@ -35,6 +40,9 @@ from sem.physics.transverse import TransverselyIsotropic, local_voigt, love_para
 
 # SPECFEM3D_GLOBE 7.0, single precision, one core of the development machine, us/element/step
 SPECFEM_US = {"isotropic": 4.3, "transverse": 6.0}
+# the same, whole time step (forces, Newmark, attenuation), for the whole-step table
+SPECFEM_STEP_US = {("isotropic", False): 4.34, ("transverse", False): 6.00, ("transverse", True): 7.19}
+NEWMARK_VALUES_PER_POINT = 34          # predict 9 read + 9 written; correct 10 read + 6 written
 
 
 def cpu_name() -> str:
@@ -109,6 +117,8 @@ def main():
                     help="elements in the NumPy reference sub-batch (0 to skip)")
     ap.add_argument("--bandwidth-mb", type=int, default=1024, help="size of the copy that measures bandwidth")
     ap.add_argument("--block-size", type=int, default=None, help="elements per parallel block (default: auto)")
+    ap.add_argument("--step-steps", type=int, default=10, help="steps per timed run of the whole-step table "
+                    "(0: skip it)")
     args = ap.parse_args()
 
     ne = tuple(int(x) for x in args.elements.split(","))
@@ -181,7 +191,58 @@ def main():
         t_el = best_time(lambda: internal_forces(u, sub, out=out), max(1, args.repeat // 2)) / m
         row("isotropic", "numpy", "float64", 1, t_el, bytes_el["isotropic", "float64"])
         print(f"# numpy reference timed on the first {m} elements")
+    if args.step_steps > 0:
+        whole_steps(mesh, laws, args.step_steps, bw1)
     print("# load average after: %.2f %.2f %.2f" % os.getloadavg())
+
+
+def step_models(mesh, laws, attenuation):
+    """sem.Models of the benchmark's isotropic, TI and 21-Cij materials (Q_mu 80, Q_kappa 400 if
+    attenuating)."""
+    q = dict(qmu=80.0, qkappa=400.0) if attenuation else {}
+    iso, ti, an = laws["isotropic"], laws["transverse"], laws["anisotropic21"]
+    return {"isotropic": sem.Model.isotropic(mesh, **{k: iso.values[k] for k in ("vp", "vs", "rho")}, **q),
+            "transverse": sem.Model.transversely_isotropic(
+                mesh, **{k: ti.values[k] for k in ("vpv", "vph", "vsv", "vsh", "eta", "rho", "axis")}, **q),
+            "anisotropic21": sem.Model.anisotropic(mesh, an.voigt_matrix(), an.rho, **q)}
+
+
+def whole_steps(mesh, laws, steps, bandwidth):
+    """The whole-step table: one thread, each law elastic and with 3 SLS, float32 and float64."""
+    from steptime import seconds_per_step
+
+    numba.set_num_threads(1)
+    n3 = (mesh.order + 1) ** 3
+    print("# whole time steps, one thread (sem.Simulation from rest: Newmark, forces and memory variables, "
+          "one source, three receivers)")
+    print("# B/el: the operator's bytes + memory variables read and written + the Newmark passes' "
+          f"{NEWMARK_VALUES_PER_POINT} values per global point; %bw of the one-thread copy; MB state: memory "
+          "variables per element")
+    header = (f"{'law':<14}{'physics':<9}{'dtype':<8}{'ns/el':>9}{'B/el':>8}{'GB/s':>7}{'%bw':>6}"
+              f"{'mem B/el':>9}{'xSPECFEM':>9}")
+    print(header)
+    print("-" * len(header))
+    size = mesh.coords.max(axis=(0, 1, 2, 3))
+    for attenuation in (False, True):
+        for name, model in step_models(mesh, laws, attenuation).items():
+            for dtype in ("float32", "float64"):
+                src = sem.ForceSource(size * 0.51, (0.0, 0.0, 1e10), sem.stf.Ricker(1.0 / (200 * 1e-6)))
+                recs = [sem.Receiver(size * f, f"R{i}") for i, f in enumerate((0.3, 0.5, 0.7))]
+                kw = dict(backend="numba", dtype=dtype, progress=False, attenuation=attenuation or None)
+                dt = sem.Simulation(mesh, model, [src], recs, duration=1.0, **kw).dt
+                sim = sem.Simulation(mesh, model, [src], recs, duration=(2 * steps + 3) * dt, dt=dt, **kw)
+                per_step, _ = seconds_per_step(sim, steps)
+                op = sim.solid.operator(sim.backend)
+                item = sim.dtype.itemsize
+                memory = 2 * sim.solid.memory_size * n3 * item
+                nbytes = (op.bytes_per_element() + memory
+                          + NEWMARK_VALUES_PER_POINT * item * mesh.nglob / mesh.nspec)
+                t_el = per_step / mesh.nspec
+                ref = SPECFEM_STEP_US.get((name, attenuation)) if dtype == "float32" else None
+                spec = f"{ref * 1e-6 / t_el:9.2f}" if ref else f"{'':>9}"
+                print(f"{name:<14}{'3 SLS' if attenuation else 'elastic':<9}{dtype:<8}{t_el * 1e9:9.0f}"
+                      f"{nbytes:8.0f}{nbytes / t_el / 1e9:7.2f}{100 * nbytes / t_el / bandwidth:6.1f}"
+                      f"{memory / 2:9.0f}{spec}", flush=True)
 
 
 if __name__ == "__main__":

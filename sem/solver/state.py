@@ -7,7 +7,8 @@
 
 Names used by the solver: "u", "v", "a" (displacement m, velocity m/s, acceleration m/s^2 of the
 solid, (3, nglob_solid)); "chi", "chi_dot", "chi_ddot" (the fluid potential and its time
-derivatives, (1, nglob_fluid)). Later physics adds its own (memory variables).
+derivatives, (1, nglob_fluid)); "memory" (the solid's memory variables of attenuation,
+(6 n_sls, nspec * n^3), in its operator's element order).
 `step` is the time level the arrays hold (0: the initial state); `counter` the backend's step
 counter that the passes of a step read (a device int on the GPU), kept by the stepper.
 """
