@@ -62,6 +62,30 @@ class OperatorArrays:
                     xp.asarray(law.step_constants(np.float64), dtype=dtype)))
 
 
+def point_gradient(u, ops: OperatorArrays, sl):
+    """du_c/dx_a at the GLL points of the elements `sl`, (nb, n, n, n, ncomp, 3)."""
+    xp = array_module(u)
+    ue = xp.moveaxis(u[:, ops.ibool[sl]], 0, -1)              # (nb, n, n, n, ncomp)
+    dref = reference_gradient(ue, ops.d)                       # (nb, n, n, n, ncomp, 3r)
+    return xp.einsum("...cr,...ra->...ca", dref, ops.inv_jacobian[sl])
+
+
+def add_point_divergence(sigma, ops: OperatorArrays, sl, out, weighted: bool = True):
+    """out += G^T (w sigma): the transpose of `point_gradient` applied to a tensor field sigma
+    (nb, n, n, n, ncomp, 3) at the points of the elements `sl`, with w = jw (the stiffness: f from
+    the stress) or w = 1 (`weighted=False`)."""
+    xp = array_module(sigma)
+    inv = ops.inv_jacobian[sl]
+    flux = xp.einsum("...ca,...ra->...cr", sigma, inv)
+    if weighted:
+        flux = ops.jw[sl][..., None, None] * flux
+    fe = reference_divergence(flux, ops.d)                    # (nb, n, n, n, ncomp)
+    idx = ops.ibool[sl].ravel()
+    for c in range(out.shape[0]):
+        scatter_add(out[c], idx, fe[..., c].ravel())
+    return out
+
+
 def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024, memory=None):
     """K u for a field u (ncomp, nglob) (displacement, or the fluid potential with ncomp = 1);
     returns (ncomp, nglob), added into `out` if given. memory: for a law with memory variables,
@@ -75,31 +99,32 @@ def internal_forces(u, ops: OperatorArrays, out=None, batch: int = 1024, memory=
     nspec = ops.ibool.shape[0]
     for start in range(0, nspec, batch):                     # loop over element batches only
         sl = slice(start, min(start + batch, nspec))
-        ib = ops.ibool[sl]
-        ue = xp.moveaxis(u[:, ib], 0, -1)                      # (nb, n, n, n, ncomp)
-        dref = reference_gradient(ue, ops.d)                   # (nb, n, n, n, ncomp, 3r)
-        inv = ops.inv_jacobian[sl]                             # [..., r, a]
-        grad = xp.einsum("...cr,...ra->...ca", dref, inv)      # du_c/dx_a
+        grad = point_gradient(u, ops, sl)
         state = None if mem is None else (mem[:, sl], ops.state[1])          # a view: updated in place
-        sigma = ops.stress(ops.coef[:, sl], grad, state)
-        flux = ops.jw[sl][..., None, None] * xp.einsum("...ca,...ra->...cr", sigma, inv)
-        fe = reference_divergence(flux, ops.d)                  # (nb, n, n, n, ncomp)
-        idx = ib.ravel()
-        for c in range(u.shape[0]):
-            scatter_add(out[c], idx, fe[..., c].ravel())
+        add_point_divergence(ops.stress(ops.coef[:, sl], grad, state), ops, sl, out)
     return out
 
 
 class ReferenceOperator:
-    """K u through the array reference path; same interface as the compiled operators."""
+    """K u through the array reference path; same interface as the compiled operators. For a law
+    with memory variables it also has the transpose of its step (`transpose_with_memory`)."""
 
-    def __init__(self, ops: OperatorArrays):
+    def __init__(self, ops: OperatorArrays, mesh=None, law=None):
         self.ops = ops
         self.nglob = ops.nglob
+        self.mesh, self.law = mesh, law
 
     @classmethod
     def build(cls, mesh, law, xp=np, dtype=np.float64):
-        return cls(OperatorArrays.build(mesh, law, xp=xp, dtype=dtype))
+        return cls(OperatorArrays.build(mesh, law, xp=xp, dtype=dtype), mesh, law)
 
     def internal_forces(self, u, out=None, memory=None):
         return internal_forces(u, self.ops, out=out, memory=memory)
+
+    def transpose_with_memory(self, f_bar, memory_bar, out_u, out_memory):
+        """The transpose of one step of a law with memory variables, (u, memory) -> (K u, memory'):
+        out_u += (d/du)^T, out_memory += (d/dmemory)^T of (f_bar, memory_bar) (see the law's
+        `transpose_step`)."""
+        if self.law is None or not self.law.state_size:
+            raise ValueError("transpose_with_memory needs a law with memory variables")
+        return self.law.transpose_step(self.mesh, self.ops, f_bar, memory_bar, out_u, out_memory)

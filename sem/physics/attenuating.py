@@ -32,6 +32,7 @@ import functools
 import numba
 import numpy as np
 
+from ..basis import array_module
 from .attenuation import isotropic_relaxation, step_coefficients
 from .law import SolidLaw, strain
 
@@ -130,36 +131,94 @@ class Attenuating(SolidLaw):
         if state is None:
             raise ValueError("the attenuating stress needs its state (memory variables, step constants)")
         mem, k = state
-        nb, ns = len(self.base.coefficient_names), self.n_sls
-        sigma = self.base.stress(coef[:nb], grad)
+        nb = len(self.base.coefficient_names)
+        parts = strain_parts(grad)                                     # (6, ...)
+        z = 0.0 * parts
+        for l in range(self.n_sls):
+            rows = slice(STATE_PER_SLS * l, STATE_PER_SLS * (l + 1))
+            x = mem[rows] + k[1, l] * parts
+            mem[rows] = k[0, l] * x + k[2, l] * parts
+            z = z + self.memory_moduli(coef, l) * x
         eps = strain(grad)
-        tr = eps[..., 0, 0] + eps[..., 1, 1] + eps[..., 2, 2]
-        dev = [eps[..., 0, 0] - tr / 3.0, eps[..., 1, 1] - tr / 3.0, eps[..., 0, 1], eps[..., 0, 2], eps[..., 1, 2]]
-        d_lambda, two_d_mu = coef[nb], coef[nb + 1]
-        out = sigma + two_d_mu[..., None, None] * eps
+        tr = parts[5]
+        out = self.base.stress(coef[:nb], grad) + coef[nb + 1][..., None, None] * eps
         for a in range(3):
-            out[..., a, a] += d_lambda * tr
-        for l in range(ns):
-            a, b, amb = k[0, l], k[1, l], k[2, l]
-            dm, dk = coef[nb + 2 + l], coef[nb + 2 + ns + l]
-            z = []
-            for c in range(5):
-                r = STATE_PER_SLS * l + c
-                x = mem[r] + b * dev[c]
-                z.append(dm * x)
-                mem[r] = a * x + amb * dev[c]
-            r = STATE_PER_SLS * l + 5
-            x = mem[r] + b * tr
-            y = dk * x
-            mem[r] = a * x + amb * tr
-            for (i, j), zc in zip(((0, 0), (1, 1), (0, 1), (0, 2), (1, 2)), z):
-                out[..., i, j] -= zc
-                if i != j:
-                    out[..., j, i] -= zc
-            out[..., 2, 2] += z[0] + z[1]                     # zz = -(xx + yy) of the deviator
-            for c in range(3):
-                out[..., c, c] -= y
-        return out
+            out[..., a, a] += coef[nb] * tr
+        return out - memory_embed(z)
+
+    def memory_moduli(self, coef, l):
+        """(6, ...) moduli of solid l on its six memory variables: 2 dmu_l (deviator), dkappa_l (trace)."""
+        nb = len(self.base.coefficient_names)
+        dm, dk = coef[nb + 2 + l], coef[nb + 2 + self.n_sls + l]
+        return array_module(coef).stack([dm, dm, dm, dm, dm, dk])
+
+
+    def transpose_step(self, mesh, ops, f_bar, memory_bar, out_u, out_memory, batch: int = 1024):
+        """The transpose of one step (u, s) -> (f, s') of the reference operator `ops` (this law's, on
+        `mesh`), with p = strain_parts(grad u), x_l = s_l + B_l p, s'_l = a_l x_l + (A_l - B_l) p,
+        f = G^T jw [sigma_U(grad u) - memory_embed(sum_l m_l x_l)]:
+            u_bar = K_U f_bar + G^T P^T sum_l [B_l x_bar_l + (A_l - B_l) s'_bar_l],
+            s_bar_l = x_bar_l = -m_l embed^T(jw G f_bar) + a_l s'_bar_l.
+        f_bar, out_u (3, nglob); memory_bar, out_memory (6 n_sls, nspec * n^3) (mesh order)."""
+        from ..operators.reference import (OperatorArrays, add_point_divergence, internal_forces,
+                                           point_gradient)
+        xp = array_module(f_bar)
+        if getattr(self, "_elastic_ops", None) is None:
+            self._elastic_ops = OperatorArrays.build(mesh, self.elastic(), xp=xp, dtype=ops.jw.dtype)
+        internal_forces(f_bar, self._elastic_ops, out=out_u)
+        k = ops.state[1]
+        shape = ops.state[0].shape
+        mb, om = memory_bar.reshape(shape), out_memory.reshape(shape)
+        for start in range(0, ops.ibool.shape[0], batch):
+            sl = slice(start, min(start + batch, ops.ibool.shape[0]))
+            e = memory_embed_transpose(ops.jw[sl][..., None, None] * point_gradient(f_bar, ops, sl))
+            p_bar = 0.0 * e
+            for l in range(self.n_sls):
+                rows = slice(STATE_PER_SLS * l, STATE_PER_SLS * (l + 1))
+                x_bar = -self.memory_moduli(ops.coef[:, sl], l) * e + k[0, l] * mb[rows, sl]
+                om[rows, sl] += x_bar
+                p_bar = p_bar + k[1, l] * x_bar + k[2, l] * mb[rows, sl]
+            add_point_divergence(strain_parts_transpose(p_bar), ops, sl, out_u, weighted=False)
+        return out_u, out_memory
+
+
+def strain_parts(grad):
+    """(6, ...) = (dev eps_xx, dev eps_yy, eps_xy, eps_xz, eps_yz, tr eps) of eps = sym(grad),
+    grad (..., 3, 3)."""
+    tr = grad[..., 0, 0] + grad[..., 1, 1] + grad[..., 2, 2]
+    return array_module(grad).stack([grad[..., 0, 0] - tr / 3.0, grad[..., 1, 1] - tr / 3.0, 0.5 * (grad[..., 0, 1] + grad[..., 1, 0]),
+                     0.5 * (grad[..., 0, 2] + grad[..., 2, 0]), 0.5 * (grad[..., 1, 2] + grad[..., 2, 1]), tr])
+
+
+def strain_parts_transpose(c):
+    """The tensor field T (..., 3, 3) with sum T : G = sum c . strain_parts(G) for every G; c (6, ...)."""
+    t = array_module(c).zeros(c.shape[1:] + (3, 3), dtype=c.dtype)
+    mean = (c[0] + c[1]) / 3.0
+    t[..., 0, 0] = c[0] - mean + c[5]
+    t[..., 1, 1] = c[1] - mean + c[5]
+    t[..., 2, 2] = -mean + c[5]
+    for v, (i, j) in zip(c[2:5], ((0, 1), (0, 2), (1, 2))):
+        t[..., i, j] = t[..., j, i] = 0.5 * v
+    return t
+
+
+def memory_embed(z):
+    """The stress (..., 3, 3) of memory stresses z (6, ...): the deviator (z_xx, z_yy, z_xy, z_xz,
+    z_yz; zz = -xx - yy) plus z_5 I."""
+    t = array_module(z).zeros(z.shape[1:] + (3, 3), dtype=z.dtype)
+    t[..., 0, 0] = z[0] + z[5]
+    t[..., 1, 1] = z[1] + z[5]
+    t[..., 2, 2] = z[5] - z[0] - z[1]
+    for v, (i, j) in zip(z[2:5], ((0, 1), (0, 2), (1, 2))):
+        t[..., i, j] = t[..., j, i] = v
+    return t
+
+
+def memory_embed_transpose(h):
+    """(6, ...) with sum memory_embed(z) : h = sum z . memory_embed_transpose(h); h (..., 3, 3)."""
+    return array_module(h).stack([h[..., 0, 0] - h[..., 2, 2], h[..., 1, 1] - h[..., 2, 2], h[..., 0, 1] + h[..., 1, 0],
+                     h[..., 0, 2] + h[..., 2, 0], h[..., 1, 2] + h[..., 2, 1],
+                     h[..., 0, 0] + h[..., 1, 1] + h[..., 2, 2]])
 
 
 @functools.lru_cache(maxsize=None)

@@ -45,8 +45,8 @@ class Term:
 class InternalForces(Term):
     """r += K x for one domain: `residual` += K `field` (K symmetric, so the transpose is K).
     With `memory` (the state's name of a law's memory variables, sem.physics.attenuating) the
-    operator also advances them: the linear map is then one of (x, memory), whose forward and
-    transpose are not written yet (they raise)."""
+    operator also advances them: the linear map is then (x, memory) -> (r += K x, memory'), whose
+    transpose the reference operator has (`transpose_with_memory`; the numpy backend)."""
 
     linear = True
 
@@ -61,11 +61,22 @@ class InternalForces(Term):
             self.operator.internal_forces(state[self.field], out=state[self.residual], memory=state[self.memory])
 
     def forward(self, x, out):
-        if self.memory is not None:
-            raise NotImplementedError("the linear map of internal forces with memory variables is not written yet")
-        self.operator.internal_forces(x, out=out)
+        if self.memory is None:
+            self.operator.internal_forces(x, out=out)
+            return
+        (u, memory), (out_r, out_memory) = x, out
+        advanced = memory.copy()
+        self.operator.internal_forces(u, out=out_r, memory=advanced)
+        out_memory += advanced
 
-    transpose = forward
+    def transpose(self, y, out):
+        if self.memory is None:
+            self.operator.internal_forces(y, out=out)                   # K is symmetric
+            return
+        if not hasattr(self.operator, "transpose_with_memory"):
+            raise NotImplementedError("the transpose of the step with memory variables exists on the numpy "
+                                      "backend only (the reference operator)")
+        self.operator.transpose_with_memory(y[0], y[1], out[0], out[1])
 
 
 class SolidFluidCoupling(Term):

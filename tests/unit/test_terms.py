@@ -200,3 +200,26 @@ def test_newmark_passes(backend, which):
             assert np.all(host(state[k]) == 0)                  # a is zeroed for the residual
         else:
             np.testing.assert_allclose(host(state[k]), host(o), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("law_name", ["isotropic", "transverse", "anisotropic21"])
+def test_internal_forces_with_memory_variables(mesh, law_name):
+    """The attenuating step (u, memory) -> (K u, memory') and its transpose (reference path)."""
+    from sem.physics.attenuating import Attenuating
+    rng = np.random.default_rng(3)
+    shape = mesh.ibool.shape
+    base = LAWS[law_name](shape, rng)
+    law = Attenuating(base, 20.0 + 300.0 * rng.random(shape), np.where(rng.random(shape) < 0.5, np.inf, 100.0),
+                      (0.05, 1.5), n_sls=3)
+    law.set_time_step(2e-3)
+    be = get_backend("numpy", np.float64)
+    term = T.InternalForces(be.operator(mesh, law), "u", "a", memory="memory")
+    term.backend = be
+    fields, memory = (3, mesh.nglob), (law.state_size, mesh.nspec * mesh.ngll**3)
+    x = (rng.standard_normal(fields) * 1e-3, rng.standard_normal(memory) * 1e-3)
+    y = (rng.standard_normal(fields), rng.standard_normal(memory) * 1e9)
+    zeros = lambda: (np.zeros(fields), np.zeros(memory))                    # noqa: E731
+    check(term, x, y, zeros, zeros)
+    # each half of the map matters: the memory part alone and the force part alone
+    check(term, x, (y[0], 0 * y[1]), zeros, zeros)
+    check(term, x, (0 * y[0], y[1]), zeros, zeros)
