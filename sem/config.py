@@ -10,13 +10,15 @@ Every table and key is checked; an unknown key is an error that lists the valid 
               points_per_wavelength, nex, doubling, honour, chunk = {center, width, azimuth, depth_km}).
 [model]       type = "isotropic" (vp, vs, rho), "transversely_isotropic" (vpv, vph, vsv, vsh, eta, rho,
               axis), "anisotropic" (c: a 6x6 Voigt matrix, or c11 .. c66; and rho) or "earth" (the
-              [earth] model on the mesh: isotropic; fluid layers become fluid elements).
+              [earth] model on the mesh: isotropic; fluid layers become fluid elements; its Q); the
+              first three also take qmu, qkappa (quality factors, for attenuation).
 [[sources]]   type = "moment_tensor" (position + tensor, or lat + lon + depth_km + mrr .. mtp) or
               "force" (position + force, or lat + lon + depth_km + force_zne), each with an stf table;
               or one table sources = { cmtsolution = FILE } / { quakeml = FILE }.
 [[receivers]] position (+ name, network, location), or lat + lon (+ depth_km, station, network,
               location); or one table receivers = { stations = FILE } / { stationxml = FILE }.
-[simulation]  the keyword arguments of sem.Simulation (SIM_KEYS).
+[simulation]  the keyword arguments of sem.Simulation (SIM_KEYS); attenuation = true, or a table of
+              sem.Attenuation's arguments { n_sls, band = [min_period, max_period], reference_frequency }.
 [output]      hdf5, asdf, plot (seismograms of a run) and vtu, xdmf (the mesh and model for ParaView).
 
 Paths of input files (CMTSOLUTION, STATIONS, ...) are relative to the TOML file; relative output
@@ -39,6 +41,7 @@ from .geography import EARTH_RADIUS
 from .io.events import EventSources, read_cmtsolution, read_quakeml
 from .io.stations import read_stations, read_stationxml
 from .model import Model
+from .physics.attenuation import Attenuation
 from .physics.anisotropic import CIJ_NAMES
 from .receivers import Receiver
 from .sources import ForceSource, MomentTensorSource
@@ -47,7 +50,8 @@ STF_TYPES = {"ricker": stfmod.Ricker, "gaussian": stfmod.Gaussian,
              "smoothed_heaviside": stfmod.SmoothedHeaviside}
 
 TOP_KEYS = ("earth", "mesh", "model", "sources", "receivers", "simulation", "output")
-SIM_KEYS = {"duration", "dt", "boundaries", "backend", "dtype", "record", "courant", "progress", "origin_time"}
+SIM_KEYS = {"duration", "dt", "boundaries", "backend", "dtype", "record", "courant", "progress", "origin_time",
+            "attenuation"}
 OUTPUT_KEYS = {"hdf5", "asdf", "plot", "vtu", "xdmf"}
 #: outputs of the mesh and model (written by `sem mesh` and by `sem run`)
 MESH_OUTPUTS = ("vtu", "xdmf")
@@ -58,10 +62,12 @@ EARTH_KEYS = {"prem": {"model", "isotropic", "crust", "ocean", "reference_period
 BOX_KEYS = {"type", "size", "elements", "order", "origin"}
 CUBED_SPHERE_KEYS = {"type", "min_period", "order", "points_per_wavelength", "nex", "doubling", "honour", "chunk"}
 CHUNK_KEYS = {"center", "width", "azimuth", "depth_km"}
-MODEL_KEYS = {"isotropic": {"type", "vp", "vs", "rho"},
-              "transversely_isotropic": {"type", "vpv", "vph", "vsv", "vsh", "eta", "rho", "axis"},
-              "anisotropic": {"type", "c", "rho", *CIJ_NAMES},
+Q_KEYS = {"qmu", "qkappa"}
+MODEL_KEYS = {"isotropic": {"type", "vp", "vs", "rho", *Q_KEYS},
+              "transversely_isotropic": {"type", "vpv", "vph", "vsv", "vsh", "eta", "rho", "axis", *Q_KEYS},
+              "anisotropic": {"type", "c", "rho", *CIJ_NAMES, *Q_KEYS},
               "earth": {"type", "isotropic"}}
+ATTENUATION_KEYS = {"n_sls", "band", "reference_frequency"}
 SOURCE_FILE_KEYS = {"cmtsolution": {"cmtsolution", "time_zero", "half_duration"},
                     "quakeml": {"quakeml", "event", "half_duration"}}
 RECEIVER_FILE_KEYS = {"stations": {"stations"}, "stationxml": {"stationxml"}}
@@ -174,13 +180,14 @@ def _model_kind(t):
 def build_model(mesh, t, earth=None):
     """The model of a [model] table on `mesh`; type "earth" needs the `earth` of the [earth] table."""
     kind = _model_kind(t)
-    params = {k: v for k, v in t.items() if k != "type"}
+    params = {k: v for k, v in t.items() if k != "type" and k not in Q_KEYS}
+    q = {k: t[k] for k in Q_KEYS if k in t}
     if kind == "isotropic":
-        return Model.isotropic(mesh, **{k: _need(params, k, "model") for k in ("vp", "vs", "rho")})
+        return Model.isotropic(mesh, **{k: _need(params, k, "model") for k in ("vp", "vs", "rho")}, **q)
     if kind == "transversely_isotropic":
         for k in ("vpv", "vph", "vsv", "vsh", "eta", "rho"):
             _need(params, k, "model")
-        return Model.transversely_isotropic(mesh, **params)
+        return Model.transversely_isotropic(mesh, **params, **q)
     if kind == "anisotropic":
         rho = _need(params, "rho", "model")
         cij = {k: v for k, v in params.items() if k in CIJ_NAMES}
@@ -192,11 +199,11 @@ def build_model(mesh, t, earth=None):
             if c.shape != (6, 6):
                 raise ValueError(f"[model]: c must be a 6x6 Voigt matrix (Pa), a list of 6 rows of 6, "
                                  f"got shape {c.shape}")
-            return Model.anisotropic(mesh, c, rho)
+            return Model.anisotropic(mesh, c, rho, **q)
         if not cij:
             raise ValueError("[model]: type 'anisotropic' needs c (a 6x6 Voigt matrix, Pa) or the "
                              f"coefficients {', '.join(CIJ_NAMES)} (those left out are 0)")
-        return Model.anisotropic(mesh, {k: cij.get(k, 0.0) for k in CIJ_NAMES}, rho)
+        return Model.anisotropic(mesh, {k: cij.get(k, 0.0) for k in CIJ_NAMES}, rho, **q)
     if earth is None:
         raise ValueError("[model]: type 'earth' needs an [earth] table")
     return Model.from_earth(mesh, earth, isotropic=_bool(params, "isotropic", False, "model"))
@@ -359,6 +366,10 @@ def load(path, out_dir=None):
     out = build_output(cfg.get("output", {}), _out_base(path, out_dir))
     simt = dict(_need(cfg, "simulation", "top level"))
     _keys(simt, SIM_KEYS, "simulation")
+    if isinstance(simt.get("attenuation"), dict):               # attenuation = { n_sls = 3, band = [...] }
+        att = simt["attenuation"]
+        _keys(att, ATTENUATION_KEYS, "simulation.attenuation")
+        simt["attenuation"] = _call("simulation.attenuation", Attenuation, **att)
     radius = float(earth.radius) if earth is not None else EARTH_RADIUS
     sources = build_sources(cfg.get("sources", []), path.parent, radius)
     receivers = build_receivers(cfg.get("receivers", []), path.parent, radius)

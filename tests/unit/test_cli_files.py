@@ -109,6 +109,16 @@ BAD = {
                                   r"receiver 0 at \[700\.0, 500\.0, 1500\.0\] m lies outside the mesh"),
     "dt above the stability limit": (edit("duration = 0.4", "duration = 0.4\ndt = 0.05"),
                                      r"dt = 0\.05 s is above the stability limit [0-9.e-]+ s of this mesh"),
+    "attenuation without Q": (edit("duration = 0.4", "duration = 0.4\nattenuation = true"),
+                              r"attenuation needs a model with quality factors"),
+    "unknown attenuation key": (edit("rho = 2500.0", "rho = 2500.0\nqmu = 50.0").replace(
+        "duration = 0.4", "duration = 0.4\nattenuation = { nsls = 2 }"),
+        r"\[simulation\.attenuation\]: unknown key\(s\) \['nsls'\]; valid keys are \['band', 'n_sls', "
+        r"'reference_frequency'\]"),
+    "bad attenuation band": (edit("rho = 2500.0", "rho = 2500.0\nqmu = 50.0").replace(
+        "duration = 0.4", "duration = 0.4\nattenuation = { band = [1.0, 0.1] }"),
+        r"band must be \(min_period_s, max_period_s\) with 0 < min < max, got \[1\.0, 0\.1\]"),
+    "negative Q": (edit("rho = 2500.0", "rho = 2500.0\nqmu = -5.0"), r"qmu must be positive everywhere"),
 }
 
 
@@ -126,14 +136,21 @@ def test_bad_configuration_is_a_one_line_error(tmp_path, capsys, case):
 
 
 # --- `sem run` = the same run through the API ---------------------------------------------------
+def api_sources():
+    return [sem.MomentTensorSource((400.0, 500.0, 450.0), (1e12, 2e12, 1.5e12, 3e11, 0.0, -2e11),
+                                   sem.stf.Gaussian(0.02, 0.04)),
+            sem.ForceSource((600.0, 450.0, 550.0), (0.0, 2e8, 1e9), sem.stf.Ricker(15.0))]
+
+
+def api_receivers():
+    return [sem.Receiver((700.0, 500.0, 1000.0), "A01", network="XY"),
+            sem.Receiver((250.0, 800.0, 700.0), "A02", network="XY", location="00")]
+
+
 def api_result():
     mesh = sem.mesh.box((1000.0, 1000.0, 1000.0), (3, 3, 3), order=3)
     model = sem.Model.isotropic(mesh, vp=3000.0, vs=1700.0, rho=2500.0)
-    sources = [sem.MomentTensorSource((400.0, 500.0, 450.0), (1e12, 2e12, 1.5e12, 3e11, 0.0, -2e11),
-                                      sem.stf.Gaussian(0.02, 0.04)),
-               sem.ForceSource((600.0, 450.0, 550.0), (0.0, 2e8, 1e9), sem.stf.Ricker(15.0))]
-    receivers = [sem.Receiver((700.0, 500.0, 1000.0), "A01", network="XY"),
-                 sem.Receiver((250.0, 800.0, 700.0), "A02", network="XY", location="00")]
+    sources, receivers = api_sources(), api_receivers()
     sim = sem.Simulation(mesh, model, sources, receivers, duration=0.4, boundaries="absorbing",
                          backend="numpy", dtype="float64", record="velocity", progress=False,
                          origin_time="2026-03-01T12:00:00")
@@ -156,6 +173,23 @@ def test_sem_run_equals_the_api_run(tmp_path, capsys):
     np.testing.assert_array_equal([r.position for r in cli.receivers], [r.position for r in api.receivers])
     assert cli.quantity == api.quantity == "velocity"
     assert cli.origin_time == api.origin_time == "2026-03-01T12:00:00"
+
+
+def test_sem_run_with_attenuation_equals_the_api_run(tmp_path, capsys):
+    text = edit("rho = 2500.0", "rho = 2500.0\nqmu = 40.0\nqkappa = 300.0").replace(
+        "duration = 0.4", "duration = 0.4\nattenuation = { n_sls = 2, band = [0.02, 0.5] }")
+    (tmp_path / "run.toml").write_text(text)
+    assert main(["run", str(tmp_path / "run.toml")]) == 0, capsys.readouterr().err
+    cli = read_result(tmp_path / "out" / "seis.h5")
+    mesh = sem.mesh.box((1000.0, 1000.0, 1000.0), (3, 3, 3), order=3)
+    model = sem.Model.isotropic(mesh, vp=3000.0, vs=1700.0, rho=2500.0, qmu=40.0, qkappa=300.0)
+    api = sem.Simulation(mesh, model, api_sources(), api_receivers(), duration=0.4, boundaries="absorbing",
+                         backend="numpy", dtype="float64", record="velocity", progress=False,
+                         origin_time="2026-03-01T12:00:00",
+                         attenuation=sem.Attenuation(n_sls=2, band=(0.02, 0.5))).run()
+    peak = np.abs(api.data).max()
+    np.testing.assert_allclose(cli.data, api.data, rtol=1e-12, atol=1e-12 * peak)
+    assert abs(peak / np.abs(api_result().data).max() - 1) > 1e-3          # attenuation did something
 
 
 # --- HDF5 and ASDF files of geographic receivers ------------------------------------------------
