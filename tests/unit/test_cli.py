@@ -57,10 +57,10 @@ def test_run_config(tmp_path):
 
 
 def test_unknown_key_is_a_clear_error(tmp_path):
-    (tmp_path / "bad.toml").write_text(CONFIG.replace("vs = 1700.0", "vs = 1700.0\nqmu = 80"))
+    (tmp_path / "bad.toml").write_text(CONFIG.replace("vs = 1700.0", "vs = 1700.0\nvsh = 1800.0"))
     proc = sem_cli("run", "bad.toml", cwd=tmp_path)
     assert proc.returncode == 2
-    assert "[model]: unknown key(s) ['qmu']" in proc.stderr
+    assert "[model]: unknown key(s) ['vsh']" in proc.stderr
 
 
 # --- cubed-sphere meshes, Earth models, event and station files ------------------------------------
