@@ -89,11 +89,12 @@ class Attenuating(SolidLaw):
         self.dt = float(dt)
 
     def step_constants(self, dtype=np.float64) -> np.ndarray:
-        """(4, n_sls): a, B, A - B of the exponential integrator over dt, and 1/3 (in `dtype`)."""
+        """(5, n_sls): a, B, A - B of the exponential integrator over dt, 1/3 and 1/2 (in `dtype`: the
+        compiled point function then has no float literals)."""
         if self.dt is None:
             raise ValueError("the attenuating law needs its time step first (set_time_step(dt))")
         a, amb, b = step_coefficients(self.tau, self.dt)
-        return np.ascontiguousarray(np.stack([a, b, amb, np.full(self.n_sls, 1.0 / 3.0)]), dtype=dtype)
+        return np.ascontiguousarray(np.stack([a, b, amb, np.full(self.n_sls, 1.0 / 3.0), np.full(self.n_sls, 0.5)]), dtype=dtype)
 
     def elastic(self, omega: float = np.inf):
         """The elastic law with the real part of the moduli at the angular frequency omega (rad/s).
@@ -127,7 +128,7 @@ class Attenuating(SolidLaw):
 
     def stress(self, coef, grad, state=None):
         """The stress of the step, advancing the memory variables: state = (memory (6 n_sls, ...),
-        step constants (4, n_sls)); memory is updated in place. Array-generic."""
+        step constants (5, n_sls)); memory is updated in place. Array-generic."""
         if state is None:
             raise ValueError("the attenuating stress needs its state (memory variables, step constants)")
         mem, k = state
@@ -224,7 +225,7 @@ def memory_embed_transpose(h):
 @functools.lru_cache(maxsize=None)
 def attenuating_point(base_point, ncoef_base: int, n_sls: int):
     """The compiled point function of `Attenuating` around a base law's `numba_point` (see
-    sem.physics.law); state = (memory (6 n_sls, nspec, npts), constants (4, n_sls))."""
+    sem.physics.law); state = (memory (6 n_sls, nspec, npts), constants (5, n_sls))."""
     nb = ncoef_base
 
     @numba.njit(inline="always")
@@ -235,8 +236,7 @@ def attenuating_point(base_point, ncoef_base: int, n_sls: int):
         third = tr * k[3, 0]
         e00 = g00 - third
         e11 = g11 - third
-        half = k[3, 0] + k[3, 0] + k[3, 0]                    # 1, in the dtype
-        half = half / (half + half)
+        half = k[4, 0]
         e01 = (g01 + g10) * half
         e02 = (g02 + g20) * half
         e12 = (g12 + g21) * half

@@ -177,10 +177,8 @@ class Simulation:
         if info is not None and info.min_period is not None:
             min_period = info.min_period
         else:
-            vals = solid.law.values
-            slowest = np.minimum(vals["vsv"], vals["vsh"]) if "vsv" in vals else np.sqrt(
-                voigt_averages(solid.law.voigt_matrix())[0] / solid.law.rho)
-            min_period = resolved_period(solid.mesh, slowest.reshape(solid.mesh.nspec, -1).min(axis=1))
+            shear = np.sqrt(voigt_averages(solid.law.voigt_matrix())[0] / solid.law.rho)   # any law
+            min_period = resolved_period(solid.mesh, shear.reshape(solid.mesh.nspec, -1).min(axis=1))
         self.attenuation_band = attenuation.band_for(min_period, self.duration)
         qmu, qkappa = self.model.q
         law = Attenuating(solid.law, qmu, qkappa, self.attenuation_band, attenuation.n_sls,
